@@ -1,0 +1,281 @@
+"""Exercise checkers: "correct", "not yet: <reason>" or "not attempted" -- and never an exception.
+
+Every exercise of the course has a label (the same label as its ``{exercise}`` directive in the
+book, e.g. ``"ex-devices-bell"``), a checker, a hint and a reference solution. A learner writes
+a function (or a value) in the notebook and passes it to :meth:`Exercise.check`::
+
+    from qgan_helpers.checks import exercise
+    ex = exercise("ex-devices-bell")
+
+    def bell_probabilities():
+        ...                     # the untouched stub: "not attempted"
+
+    ex.check(bell_probabilities)
+    ex.hint()                   # prints a hint
+    ex.solution()               # prints the reference solution
+
+The checker of an exercise is a plain function that receives the learner's answer and calls
+:func:`expect` for each property it verifies; the first failed expectation becomes the
+"not yet" reason. Whatever the learner's code does -- raise, return garbage, loop over the
+wrong shapes -- :meth:`Exercise.check` catches it and reports it as "not yet".
+
+Reference solutions live as small Python files in ``qgan_helpers/solutions/<label>.py`` so that
+the book (``{literalinclude}`` inside the dropdown solution), :meth:`Exercise.solution` and the
+tests all show and run the same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+__all__ = [
+    "CheckResult",
+    "Exercise",
+    "NotYet",
+    "expect",
+    "exercise",
+    "all_exercises",
+    "register",
+    "is_stub",
+]
+
+Status = Literal["correct", "not yet", "not attempted"]
+
+SOLUTIONS_DIR = Path(__file__).resolve().parent.parent / "solutions"
+
+
+_REGISTRY: dict[str, "Exercise"] = {}
+
+
+class NotYet(Exception):
+    """Raised by a checker (through :func:`expect`) when the answer is not right yet."""
+
+
+def expect(condition: Any, reason: str) -> None:
+    """Require ``condition``; otherwise the check answers "not yet: <reason>".
+
+    Parameters
+    ----------
+    condition : object
+        Anything truthy passes.
+    reason : str
+        What the learner should look at, phrased for them ("the probabilities should sum to 1").
+
+    Examples
+    --------
+    >>> expect(1 + 1 == 2, "arithmetic is broken")
+    """
+    if not condition:
+        raise NotYet(reason)
+
+
+def _stub_template() -> None:
+    ...
+
+
+_STUB_CODE = _stub_template.__code__.co_code
+
+
+def is_stub(answer: Any) -> bool:
+    """Whether ``answer`` is an untouched exercise stub.
+
+    A stub is the literal ``...`` (Ellipsis), or a function whose body does nothing but
+    ``...``/``pass`` (optionally after a docstring). Its arguments do not matter.
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     ...
+    >>> is_stub(f), is_stub(...), is_stub(lambda x: x)
+    (True, True, False)
+    """
+    if answer is Ellipsis:
+        return True
+    code = getattr(answer, "__code__", None)
+    if code is None:
+        return False
+    return code.co_code == _STUB_CODE and all(
+        c is None or c is Ellipsis or isinstance(c, str) for c in code.co_consts
+    )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a check.
+
+    Attributes
+    ----------
+    label : str
+        The exercise label.
+    status : {"correct", "not yet", "not attempted"}
+    reason : str
+        Why it is not yet correct (empty otherwise).
+    """
+
+    label: str
+    status: Status
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        if self.status == "correct":
+            return f"[{self.label}] correct"
+        if self.status == "not attempted":
+            return (
+                f"[{self.label}] not attempted: replace the ... with your code, then run the check again "
+                "(hint() and solution() are there if you need them)"
+            )
+        return f"[{self.label}] not yet: {self.reason}"
+
+    __repr__ = __str__
+
+
+@dataclass
+class Exercise:
+    """One exercise: its checker, hint and reference solution.
+
+    Parameters
+    ----------
+    label : str
+        The label of the ``{exercise}`` directive in the book, e.g. ``"ex-devices-bell"``.
+    title : str
+        One line that says what is asked.
+    checker : callable
+        ``checker(answer)``; calls :func:`expect` for each requirement. Returning normally means correct.
+    hint : str
+        Printed by :meth:`hint`.
+    answer_name : str
+        The name the notebook and the solution file give the answer (a function or a variable).
+    """
+
+    label: str
+    title: str
+    checker: Callable[[Any], None]
+    hint_text: str
+    answer_name: str
+    _last: CheckResult | None = field(default=None, repr=False)
+
+    # -- the learner's interface -------------------------------------------------------------
+    def check(self, answer: Any = ..., *, verbose: bool = True) -> CheckResult:
+        """Check ``answer`` and print the verdict. Never raises.
+
+        Parameters
+        ----------
+        answer : object
+            The learner's function or value; ``...`` (or an untouched stub function) is "not attempted".
+        verbose : bool
+            Print the verdict (default). The result is returned either way.
+
+        Returns
+        -------
+        CheckResult
+        """
+        try:
+            if is_stub(answer):
+                result = CheckResult(self.label, "not attempted")
+            else:
+                self.checker(answer)
+                result = CheckResult(self.label, "correct")
+        except NotYet as exc:
+            result = CheckResult(self.label, "not yet", str(exc))
+        except Exception as exc:  # the learner's code raised: report it, never re-raise
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            result = CheckResult(
+                self.label,
+                "not yet",
+                f"your code raised {type(exc).__name__}: {exc} (line {where.lineno} of {Path(where.filename).name})",
+            )
+        except BaseException as exc:  # KeyboardInterrupt and friends are the learner's to keep
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            result = CheckResult(self.label, "not yet", f"your code raised {type(exc).__name__}")
+        self._last = result
+        if verbose:
+            print(result)
+        return result
+
+    __call__ = check
+
+    def hint(self) -> str:
+        """Print (and return) the hint."""
+        text = f"[{self.label}] hint: {self.hint_text}"
+        print(text)
+        return text
+
+    @property
+    def solution_path(self) -> Path:
+        """The file that holds the reference solution."""
+        return SOLUTIONS_DIR / f"{self.label.replace('-', '_')}.py"
+
+    def solution_source(self) -> str:
+        """The reference solution's source code."""
+        return self.solution_path.read_text()
+
+    def solution(self) -> str:
+        """Print (and return) the reference solution."""
+        source = self.solution_source()
+        print(f"[{self.label}] a reference solution:\n\n{source}")
+        return source
+
+    def load_solution(self) -> Any:
+        """Execute the reference solution and return the answer it defines (used by the tests)."""
+        namespace: dict[str, Any] = {"__name__": f"solution_{self.label}"}
+        exec(compile(self.solution_source(), str(self.solution_path), "exec"), namespace)
+        if self.answer_name not in namespace:
+            raise LookupError(f"{self.solution_path} does not define {self.answer_name!r}")
+        return namespace[self.answer_name]
+
+
+def register(label: str, title: str, hint: str, answer_name: str) -> Callable[[Callable[[Any], None]], Exercise]:
+    """Decorator that turns a checker function into a registered :class:`Exercise`.
+
+    Examples
+    --------
+    >>> @register("ex-demo-square", "Square a number", "Multiply it by itself.", "square")
+    ... def _check_square(square):
+    ...     expect(square(3) == 9, "square(3) should be 9")
+    >>> exercise("ex-demo-square").check(lambda x: x * x, verbose=False).status
+    'correct'
+    """
+
+    def decorate(checker: Callable[[Any], None]) -> Exercise:
+        ex = Exercise(label=label, title=title, checker=checker, hint_text=hint, answer_name=answer_name)
+        _REGISTRY[label] = ex
+        return ex
+
+    return decorate
+
+
+def _load_chapters() -> None:
+    """Import every chapter module of this package (``checks/<chapter>.py``); each registers its exercises."""
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+def exercise(label: str) -> Exercise:
+    """The exercise with this label.
+
+    Raises
+    ------
+    KeyError
+        If no exercise has that label; the message lists the known labels.
+    """
+    if label not in _REGISTRY:
+        _load_chapters()
+    if label not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"label: no exercise called {label!r}; known labels: {known}")
+    return _REGISTRY[label]
+
+
+def all_exercises() -> list[Exercise]:
+    """Every exercise of the course, sorted by label."""
+    _load_chapters()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY) if not k.startswith("ex-demo-")]
