@@ -26,6 +26,7 @@ tests all show and run the same code.
 
 from __future__ import annotations
 
+import dis
 import importlib
 import pkgutil
 import traceback
@@ -74,18 +75,21 @@ def expect(condition: Any, reason: str) -> None:
         raise NotYet(reason)
 
 
-def _stub_template() -> None:
-    ...
+_IGNORED_OPS = {"RESUME", "NOP", "CACHE"}
 
 
-_STUB_CODE = _stub_template.__code__.co_code
+def _does_nothing(code: Any) -> bool:
+    """True when a code object only returns None (a body of ``...``, ``pass`` and/or a docstring)."""
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in _IGNORED_OPS]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
 
 
 def is_stub(answer: Any) -> bool:
     """Whether ``answer`` is an untouched exercise stub.
 
     A stub is the literal ``...`` (Ellipsis), or a function whose body does nothing but
-    ``...``/``pass`` (optionally after a docstring). Its arguments do not matter.
+    ``...``/``pass`` (optionally after a docstring). Its arguments do not matter. A lambda is
+    never a stub: ``lambda: None`` is an (incorrect) answer.
 
     Examples
     --------
@@ -97,11 +101,7 @@ def is_stub(answer: Any) -> bool:
     if answer is Ellipsis:
         return True
     code = getattr(answer, "__code__", None)
-    if code is None:
-        return False
-    return code.co_code == _STUB_CODE and all(
-        c is None or c is Ellipsis or isinstance(c, str) for c in code.co_consts
-    )
+    return code is not None and code.co_name != "<lambda>" and _does_nothing(code)
 
 
 @dataclass(frozen=True)
