@@ -11,7 +11,6 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
 export PATH := $(BIN):$(PATH)
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: setup book test unit notebooks strict-book clean

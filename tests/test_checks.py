@@ -41,6 +41,16 @@ def test_verdicts(capsys):
     assert r.status == "not yet" and "should be 4" in r.reason and not r
 
 
+def test_a_notebook_shows_the_verdict_once(capsys):
+    ex = exercise("ex-demo-double")
+    result = ex.check(lambda x: 2 * x)  # prints the verdict ...
+    result._ipython_display_()  # ... so displaying the returned value adds nothing
+    assert capsys.readouterr().out.count("correct") == 1
+    quiet = ex.check(lambda x: 2 * x, verbose=False)
+    quiet._ipython_display_()
+    assert capsys.readouterr().out.strip() == "[ex-demo-double] correct"
+
+
 def test_a_check_never_raises_into_the_notebook():
     ex = exercise("ex-demo-double")
 

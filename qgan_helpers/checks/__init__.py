@@ -120,6 +120,7 @@ class CheckResult:
     label: str
     status: Status
     reason: str = ""
+    printed: bool = field(default=False, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.status == "correct"
@@ -135,6 +136,11 @@ class CheckResult:
         return f"[{self.label}] not yet: {self.reason}"
 
     __repr__ = __str__
+
+    def _ipython_display_(self) -> None:
+        # ``ex.check(f)`` already printed the verdict; a notebook would otherwise show it twice.
+        if not self.printed:
+            print(self)
 
 
 @dataclass
@@ -160,7 +166,6 @@ class Exercise:
     checker: Callable[[Any], None]
     hint_text: str
     answer_name: str
-    _last: CheckResult | None = field(default=None, repr=False)
 
     # -- the learner's interface -------------------------------------------------------------
     def check(self, answer: Any = ..., *, verbose: bool = True) -> CheckResult:
@@ -196,9 +201,9 @@ class Exercise:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             result = CheckResult(self.label, "not yet", f"your code raised {type(exc).__name__}")
-        self._last = result
         if verbose:
             print(result)
+            result = CheckResult(result.label, result.status, result.reason, printed=True)
         return result
 
     __call__ = check
