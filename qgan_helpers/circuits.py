@@ -77,6 +77,12 @@ def _check_trailing(name: str, x: Any, trailing: tuple[int, ...], meaning: str) 
     return shape
 
 
+def _check_positive_ints(**values: Any) -> None:
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+
+
 def seed_weight_shape(layers: int, n_wires: int) -> tuple[int, int, int]:
     """Shape of the weights of :func:`seed_ansatz`: ``(layers, n_wires, 3)``.
 
@@ -85,9 +91,7 @@ def seed_weight_shape(layers: int, n_wires: int) -> tuple[int, int, int]:
     >>> seed_weight_shape(2, 4)
     (2, 4, 3)
     """
-    for name, v in (("layers", layers), ("n_wires", n_wires)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    _check_positive_ints(layers=layers, n_wires=n_wires)
     return (int(layers), int(n_wires), 3)
 
 
@@ -99,7 +103,7 @@ def patch_weight_shape(depth: int, n_wires: int) -> tuple[int, int]:
     >>> patch_weight_shape(6, 5)
     (6, 5)
     """
-    seed_weight_shape(depth, n_wires)
+    _check_positive_ints(depth=depth, n_wires=n_wires)
     return (int(depth), int(n_wires))
 
 

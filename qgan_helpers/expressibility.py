@@ -214,11 +214,12 @@ def random_states(
     if not callable(state_fn):
         raise TypeError(f"state_fn: expected a callable params -> states, got {state_fn!r}")
     params = random_parameters(param_shape, n_states, rng)
-    states = _as_states(state_fn(params), "state_fn(params)")
-    if states.shape[0] != n_states:
+    raw = np.asarray(qml.math.to_numpy(state_fn(params)))
+    states = _as_states(raw, "state_fn(params)")
+    if raw.ndim != 2 or states.shape[0] != n_states:
         raise ValueError(
-            f"state_fn(params): expected {n_states} states (one per parameter tensor, broadcast), "
-            f"got shape {states.shape}"
+            f"state_fn(params): expected shape ({n_states}, 2**n), one state per parameter tensor "
+            f"(the circuit must broadcast over the leading batch dimension), got shape {raw.shape}"
         )
     return states
 
@@ -386,18 +387,19 @@ def fidelity_histogram(fids: Any, bins: int = 75) -> tuple[np.ndarray, np.ndarra
     return counts / counts.sum(), edges
 
 
-def kl_divergence(p: Any, q: Any, eps: float = 1e-12) -> float:
+def kl_divergence(p: Any, q: Any, eps: float = 1e-300) -> float:
     """``KL(p || q) = sum_i p_i log(p_i / q_i)`` of two discrete distributions (natural log).
 
-    Bins with ``p_i = 0`` contribute nothing; ``q`` is floored at ``eps`` so that a bin the
-    reference gives (numerically) zero probability costs a large but finite amount.
+    Bins with ``p_i = 0`` contribute nothing; ``q`` is floored at ``eps`` so that a bin whose
+    reference probability underflows to zero (the Haar tail near ``F = 1`` for many qubits) costs a
+    large but finite amount instead of infinity.
 
     Parameters
     ----------
     p, q : array, shape (bins,)
         Non-negative, each summing to 1.
     eps : float
-        Floor for ``q``.
+        Floor for ``q`` (default ``1e-300``, just above the smallest normal float).
 
     Examples
     --------
