@@ -129,10 +129,7 @@ class CheckResult:
         if self.status == "correct":
             return f"[{self.label}] correct"
         if self.status == "not attempted":
-            return (
-                f"[{self.label}] not attempted: replace the ... with your code, then run the check again "
-                "(hint() and solution() are there if you need them)"
-            )
+            return f"[{self.label}] not attempted: replace the ... with your code and run the cell again"
         return f"[{self.label}] not yet: {self.reason}"
 
     __repr__ = __str__
