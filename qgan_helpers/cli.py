@@ -1,0 +1,238 @@
+"""The command line: ``python -m qgan_helpers train ...`` and ``python -m qgan_helpers sample ...``.
+
+::
+
+    python -m qgan_helpers train patch --digit 0 --seed 0 --out checkpoints/patch_digit0_seed0.pt
+    python -m qgan_helpers train patch --conditional --seed 0 --out checkpoints/patch_conditional_seed0.pt
+    python -m qgan_helpers sample checkpoints/patch_digit0_seed0.pt --n 16 --seed 1 --out zeros.npy
+    python -m qgan_helpers sample checkpoints/patch_conditional_seed0.pt --n 20 --seed 1 --digit 3 --out threes.npy
+
+``train`` writes ``PATH.pt`` and its provenance ``PATH.json`` (the exact command, seed, steps, wall
+time, final metrics, package versions). ``sample`` writes a float32 array of shape ``(N, 8, 8)``
+with values in ``[0, 1]``. For a conditional checkpoint without ``--digit`` the samples cycle
+through the classes: sample ``i`` shows digit ``i % 10`` (so ``--n 20`` gives two of each).
+
+The progress bar goes to stderr, a one-line summary to stdout. Every usage error -- a bad
+argument, a missing or unreadable checkpoint, ``--digit`` on an unconditional checkpoint, an
+unwritable ``--out`` -- prints ONE line ``qgan_helpers: error: ...`` on stderr and exits with code 2.
+
+Each model family of ``train`` is one entry of :data:`TRAINERS` (``patch`` today); later families
+(``hybrid``, ``qcbm``, ``qbm``) are added as further entries without touching the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__ = ["main", "build_parser", "TRAINERS", "CLIError"]
+
+PROG = "qgan_helpers"
+MAX_SAMPLES = 1_000_000
+
+
+class CLIError(Exception):
+    """A usage error: reported as one line on stderr with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:  # noqa: D401
+        message = " ".join(message.split())
+        self.exit(2, f"{PROG}: error: {message} (see python -m {self.prog} --help)\n")
+
+
+def _int(name: str, low: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if low is not None and value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _writable_out(path_text: str, suffix: str, flag: str = "--out") -> Path:
+    path = Path(path_text)
+    if path.suffix != suffix:
+        raise CLIError(f"{flag}: expected a file name ending in {suffix}, got {path_text!r}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CLIError(f"{flag}: {path_text!r} is a directory, expected a file name")
+    if not parent.is_dir():
+        raise CLIError(f"{flag}: the directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CLIError(f"{flag}: cannot write to {path_text!r} (permission denied)")
+    return path
+
+
+def _command(argv: Sequence[str]) -> str:
+    return "python -m qgan_helpers " + " ".join(shlex.quote(a) for a in argv)
+
+
+# ---------------------------------------------------------------------------------------------- train patch
+def _add_patch_arguments(p: argparse.ArgumentParser) -> None:
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--digit", type=_int("digit"), metavar="D", help="learn one digit (0-9) from all its real images")
+    what.add_argument("--conditional", action="store_true", help="learn all ten digits with a class-conditional generator")
+    p.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of weights, batches and noise (default 0)")
+    p.add_argument("--out", required=True, metavar="PATH.pt", help="checkpoint to write (PATH.json is written beside it)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=_int("threads", 1), default=1, help="torch threads (default 1: fastest at this size)")
+    # hidden knobs, for tests and experiments
+    p.add_argument("--steps", type=_int("steps", 1), default=None, help=argparse.SUPPRESS)
+    p.add_argument("--eval-every", type=_int("eval-every", 1), default=None, help=argparse.SUPPRESS)
+    p.add_argument("--depth", type=_int("depth", 1), default=None, help=argparse.SUPPRESS)
+
+
+def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    # validate everything before the (slow) imports and the (slower) training
+    if args.digit is not None and not 0 <= args.digit <= 9:
+        raise CLIError(f"--digit: expected a digit in 0..9, got {args.digit}")
+    out = _writable_out(args.out, ".pt")
+
+    import torch
+
+    from qgan_helpers.training import CONDITIONAL_DEFAULTS, PATCH_DEFAULTS, save_checkpoint, train_patch_qgan
+
+    torch.set_num_threads(args.threads)
+    overrides: dict[str, Any] = {}
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+        defaults = CONDITIONAL_DEFAULTS if args.conditional else PATCH_DEFAULTS
+        every = args.eval_every or min(defaults["eval_every"], args.steps)
+        overrides["eval_every"] = every
+        overrides["sample_every"] = every
+    elif args.eval_every is not None:
+        overrides["eval_every"] = args.eval_every
+    if args.depth is not None:
+        overrides["depth"] = args.depth
+    ckpt = train_patch_qgan(
+        None if args.conditional else args.digit,
+        conditional=args.conditional,
+        seed=args.seed,
+        progress=not args.no_progress,
+        **overrides,
+    )
+    provenance = {"command": _command(argv), **ckpt.provenance, "threads": args.threads}
+    try:
+        pt, js = save_checkpoint(out, ckpt.generator, ckpt.config, ckpt.history, provenance)
+    except OSError as err:
+        raise CLIError(f"--out: cannot write {args.out!r} ({err.strerror or err})") from None
+    final = ckpt.history.final_metrics()
+    shown = ", ".join(f"{k} {final[k]:.4f}" for k in ("mmd2", "accuracy", "min_accuracy") if k in final)
+    print(f"wrote {pt} and {js.name}: {ckpt.history.steps} steps in {ckpt.history.wall_time:.1f} s; {shown}")
+    return 0
+
+
+TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace, Sequence[str]], int]]] = {
+    "patch": ("the patch QGAN (Huang et al. 2021) on the 8x8 digits", _add_patch_arguments, _run_train_patch),
+}
+"""``train`` sub-commands: name -> (help, add_arguments(parser), run(args, argv) -> exit code)."""
+
+
+# ---------------------------------------------------------------------------------------------- sample
+def _run_sample(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.n <= 0:
+        raise CLIError(f"--n: expected a positive number of samples, got {args.n}")
+    if args.n > MAX_SAMPLES:
+        raise CLIError(f"--n: expected at most {MAX_SAMPLES} samples, got {args.n}")
+    out = _writable_out(args.out, ".npy")
+    ckpt_path = Path(args.checkpoint)
+    if ckpt_path.suffix != ".pt":
+        raise CLIError(f"checkpoint: expected a .pt file written by 'train', got {args.checkpoint!r}")
+    if not ckpt_path.is_file():
+        raise CLIError(f"checkpoint: no such file {args.checkpoint!r}")
+
+    import numpy as np
+    import torch
+
+    from qgan_helpers.training import generate, load_checkpoint
+
+    try:
+        ckpt = load_checkpoint(ckpt_path)
+    except (ValueError, OSError) as err:
+        text = str(err)
+        text = text[len("path: "):] if text.startswith("path: ") else text
+        raise CLIError(f"checkpoint: {text}") from None
+    generator = ckpt.generator
+    n_classes = int(getattr(generator, "n_classes", 0) or 0)
+    if n_classes:
+        if args.digit is None:
+            labels: Any = np.arange(args.n) % n_classes  # documented: sample i shows digit i % n_classes
+        elif not 0 <= args.digit < n_classes:
+            raise CLIError(f"--digit: expected a digit in 0..{n_classes - 1}, got {args.digit}")
+        else:
+            labels = args.digit
+    else:
+        if args.digit is not None:
+            trained = ckpt.config.get("digit")
+            on = f" (it was trained on digit {trained})" if trained is not None else ""
+            raise CLIError(f"--digit: this checkpoint is an unconditional generator{on}; drop --digit")
+        labels = None
+    torch.set_num_threads(1)
+    images = generate(generator, args.n, seed=args.seed, labels=labels, noise=ckpt.config.get("noise", "auto"))
+    array = np.clip(images.numpy().astype(np.float32), 0.0, 1.0)
+    if array.shape[1:] != (8, 8):
+        array = array.reshape(args.n, 8, 8)
+    try:
+        np.save(out, array)
+    except OSError as err:
+        raise CLIError(f"--out: cannot write {args.out!r} ({err.strerror or err})") from None
+    what = f"digit {args.digit}" if args.digit is not None else ("digits i % 10" if n_classes else "samples")
+    print(f"wrote {out}: float32 array of shape {array.shape} ({what}, seed {args.seed})")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (``train <model> ...`` and ``sample ...``)."""
+    parser = _Parser(prog=PROG, description="Train and sample the course's generative models.")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample}", parser_class=_Parser)
+    sub.required = True
+    train = sub.add_parser("train", help="train a model and write a checkpoint with its provenance")
+    models = train.add_subparsers(dest="model", metavar="{" + ",".join(TRAINERS) + "}", parser_class=_Parser)
+    models.required = True
+    for name, (help_text, add_arguments, run) in TRAINERS.items():
+        p = models.add_parser(name, help=help_text, description=help_text)
+        add_arguments(p)
+        p.set_defaults(run=run)
+    sample = sub.add_parser(
+        "sample",
+        help="draw images from a checkpoint into a .npy file",
+        description="Draw N images (float32, shape (N, 8, 8), values in [0, 1]) from a checkpoint. "
+        "For a conditional checkpoint without --digit, sample i shows digit i %% 10.",
+    )
+    sample.add_argument("checkpoint", metavar="PATH.pt", help="a checkpoint written by 'train'")
+    sample.add_argument("--n", type=_int("n"), required=True, help="number of images (> 0)")
+    sample.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of the noise (default 0)")
+    sample.add_argument("--digit", type=_int("digit"), default=None, metavar="D", help="class to draw (conditional checkpoints only)")
+    sample.add_argument("--out", required=True, metavar="PATH.npy", help="where to write the array")
+    sample.set_defaults(run=_run_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 success, 2 usage error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args, argv))
+    except CLIError as err:
+        print(f"{PROG}: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

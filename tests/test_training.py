@@ -1,0 +1,370 @@
+"""Tests of qgan_helpers.training: the loop, history, callbacks, evaluation and checkpoints."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from qgan_helpers.data import load_digits_tensors
+from qgan_helpers.discriminators import MLPDiscriminator
+from qgan_helpers.generators import ClassicalGenerator, ConditionalPatchGenerator, PatchQuantumGenerator
+from qgan_helpers.metrics import mmd2
+from qgan_helpers.training import (
+    PATCH_DEFAULTS,
+    Callback,
+    Checkpoint,
+    History,
+    SampleGridCallback,
+    generate,
+    load_checkpoint,
+    load_or_train,
+    mmd_evaluator,
+    sample_noise,
+    save_checkpoint,
+    train_gan,
+    train_patch_qgan,
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="module")
+def zeros() -> torch.Tensor:
+    return load_digits_tensors(0)[0]
+
+
+def _small_patch(seed: int = 0) -> PatchQuantumGenerator:
+    torch.manual_seed(seed)
+    return PatchQuantumGenerator(n_qubits=5, n_ancillas=1, depth=2, n_generators=4, n_pixels=64)
+
+
+def _config(gen: PatchQuantumGenerator) -> dict:
+    return {
+        "generator": {
+            "class": "PatchQuantumGenerator",
+            "kwargs": {"n_qubits": gen.n_qubits, "n_ancillas": gen.n_ancillas, "depth": gen.depth,
+                       "n_generators": gen.n_generators, "n_pixels": gen.n_pixels},
+        },
+        "noise": "auto",
+        "image_shape": [8, 8],
+    }
+
+
+# ---------------------------------------------------------------------------------------------- noise / generate
+def test_sample_noise_kinds():
+    rng = torch.Generator().manual_seed(0)
+    z = sample_noise(200, 5, "angle", generator=rng)
+    assert z.shape == (200, 5) and float(z.min()) >= 0 and float(z.max()) < math.pi / 2
+    u = sample_noise(200, 3, "uniform", generator=rng)
+    assert float(u.max()) < 1 and float(u.min()) >= 0
+    n = sample_noise(2000, 2, "normal", generator=rng)
+    assert abs(float(n.mean())) < 0.1 and abs(float(n.std()) - 1) < 0.1
+    gen = _small_patch()
+    a = sample_noise(4, 5, "auto", generator=torch.Generator().manual_seed(3), model=gen)
+    b = gen.sample_noise(4, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+def test_generate_is_seeded_and_shaped():
+    gen = _small_patch()
+    a = generate(gen, 6, seed=3)
+    b = generate(gen, 6, seed=3)
+    c = generate(gen, 6, seed=4)
+    assert a.shape == (6, 8, 8) and a.dtype == torch.float32
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert float(a.min()) >= 0 and float(a.max()) <= 1
+    # chunking does not change the images
+    assert torch.allclose(generate(gen, 6, seed=3, batch_size=4), a)
+
+
+def test_generate_conditional_labels():
+    torch.manual_seed(0)
+    gen = ConditionalPatchGenerator(depth=1, label_layers=1)
+    imgs = generate(gen, 4, seed=0, labels=[0, 1, 2, 3])
+    assert imgs.shape == (4, 8, 8)
+    same = generate(gen, 3, seed=0, labels=7)
+    assert same.shape == (3, 8, 8)
+    with pytest.raises(ValueError, match="labels: the generator is conditional"):
+        generate(gen, 3)
+    with pytest.raises(ValueError, match=r"labels: expected one class or 3 classes, integers in 0..9"):
+        generate(gen, 3, labels=[0, 1, 10])
+    with pytest.raises(ValueError, match="labels: the generator is unconditional"):
+        generate(_small_patch(), 3, labels=1)
+
+
+# ---------------------------------------------------------------------------------------------- the loop
+def test_tiny_training_run_changes_losses_and_records_history(zeros):
+    gen = _small_patch()
+    before = gen.weights.detach().clone()
+    disc = MLPDiscriminator()
+    grid = SampleGridCallback(every=4, n=6)
+    hist = train_gan(
+        gen, disc, zeros, steps=8, batch_size=16, lr_g=0.05, lr_d=0.01, seed=0, callbacks=[grid],
+        eval_fn=mmd_evaluator(zeros, n=40), eval_every=4, progress=False,
+    )
+    assert isinstance(hist, History)
+    assert hist.step == list(range(1, 9)) and len(hist.loss_d) == len(hist.loss_g) == 8
+    assert all(math.isfinite(v) for v in hist.loss_d + hist.loss_g)
+    assert len(set(np.round(hist.loss_d, 8))) > 1  # the losses move
+    assert not torch.equal(gen.weights.detach(), before)  # the generator learned something
+    assert hist.eval_step == [0, 4, 8] and len(hist.metrics["mmd2"]) == 3
+    assert hist.sample_step == [0, 4, 8] and hist.samples[0].shape == (6, 8, 8)
+    assert all(0 <= p <= 1 for p in hist.d_real + hist.d_fake)
+    assert hist.wall_time > 0 and hist.cpu_time > 0 and 0 < hist.eval_time < hist.wall_time
+    assert hist.settings["steps"] == 8 and hist.settings["loss"] == "non-saturating"
+    assert hist.final_metrics()["mmd2"] == hist.metrics["mmd2"][-1]
+    # the final metric is the MMD² of the final generator on the same fixed noise
+    final = mmd2(generate(gen, 40, seed=12345).double().numpy(), zeros.double().numpy())
+    assert hist.metrics["mmd2"][-1] == pytest.approx(final, rel=1e-6)
+
+
+def test_training_is_reproducible(zeros):
+    runs = []
+    for _ in range(2):
+        gen = _small_patch(seed=1)
+        torch.manual_seed(5)
+        disc = MLPDiscriminator()
+        runs.append(train_gan(gen, disc, zeros, steps=3, batch_size=8, seed=2, progress=False).loss_g)
+    assert runs[0] == runs[1]
+
+
+def test_discriminator_learns_to_separate_a_fixed_generator():
+    # a frozen generator producing blank images vs real digits: loss_d must go down
+    torch.manual_seed(0)
+    images = load_digits_tensors([0, 1])[0]
+    gen = ClassicalGenerator(latent_dim=5, n_pixels=64, hidden=())
+    for p in gen.parameters():
+        p.requires_grad_(False)
+    gen.net[-1].bias.data.fill_(-6.0)
+    gen.extra = torch.nn.Parameter(torch.zeros(1))  # Adam needs at least one parameter
+    hist = train_gan(gen, MLPDiscriminator(), images, steps=40, batch_size=32, lr_d=0.01, progress=False)
+    assert np.mean(hist.loss_d[-5:]) < 0.5 * np.mean(hist.loss_d[:5])
+    assert hist.d_real[-1] > 0.8 and hist.d_fake[-1] < 0.2
+
+
+def test_options_ema_smoothing_schedule_minimax_dsteps(zeros):
+    gen = _small_patch()
+    hist = train_gan(
+        gen, MLPDiscriminator(), zeros, steps=4, batch_size=8, ema_decay=0.5, label_smoothing=0.1,
+        lr_schedule="cosine", loss="minimax", d_steps=2, progress=False, eval_fn=mmd_evaluator(zeros, n=20),
+        eval_every=2,
+    )
+    assert hist.settings["ema_decay"] == 0.5 and hist.settings["d_steps"] == 2
+    assert all(v <= 0 for v in hist.loss_g)  # the minimax generator loss log(1 - D) is negative
+
+
+def test_r1_penalty_adds_to_the_discriminator_loss(zeros):
+    # same seeds, same first step: the R1 term makes the first discriminator loss larger
+    losses = []
+    for gamma in (0.0, 50.0):
+        gen = _small_patch(seed=3)
+        torch.manual_seed(4)
+        disc = MLPDiscriminator()
+        with torch.no_grad():
+            disc.net[0].weight.mul_(20.0)  # a steep discriminator: a large input gradient
+        losses.append(train_gan(gen, disc, zeros, steps=1, batch_size=8, r1_gamma=gamma, progress=False).loss_d[0])
+    assert losses[1] > losses[0] + 0.1
+
+
+def test_ema_weights_are_loaded_at_the_end(zeros):
+    gen = _small_patch()
+    start = gen.weights.detach().clone()
+    snapshots = []
+
+    class Grab(Callback):
+        def on_step(self, step, generator, history):
+            snapshots.append(generator.weights.detach().clone())
+
+    train_gan(gen, MLPDiscriminator(), zeros, steps=3, batch_size=8, lr_g=0.1, ema_decay=0.9,
+              progress=False, callbacks=[Grab()])
+    # the callbacks saw the average, and the generator ends with the average
+    assert torch.allclose(gen.weights.detach(), snapshots[-1])
+    moved = (gen.weights.detach() - start).abs().max()
+    assert 0 < moved < 3 * 0.1  # an average of a few steps of lr 0.1 moves little
+
+
+def test_conditional_training_and_per_class_metrics():
+    torch.manual_seed(0)
+    images, labels = load_digits_tensors([0, 1])
+    gen = ConditionalPatchGenerator(depth=1, n_classes=10, label_layers=1)
+    disc = MLPDiscriminator(n_classes=10)
+    ev = mmd_evaluator(images, labels=labels, classifier=True)
+    hist = train_gan(gen, disc, (images, labels), steps=2, batch_size=8, conditional=True, eval_fn=ev,
+                     eval_every=2, progress=False)
+    keys = set(hist.metrics)
+    assert {"mmd2", "mmd2_0", "mmd2_1", "accuracy_0", "accuracy_1", "min_accuracy"} <= keys
+    assert hist.metrics["mmd2"][-1] == pytest.approx(0.5 * (hist.metrics["mmd2_0"][-1] + hist.metrics["mmd2_1"][-1]))
+
+
+def test_progress_bar_goes_to_stderr(zeros, capsys):
+    train_gan(_small_patch(), MLPDiscriminator(), zeros, steps=2, batch_size=8, progress=True, desc="tiny")
+    captured = capsys.readouterr()
+    assert "tiny" in captured.err and "2/2" in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"steps": 0}, ValueError, "steps: expected a positive integer"),
+        ({"steps": 2, "batch_size": 500}, ValueError, r"batch_size: expected at most 178"),
+        ({"steps": 2, "lr_g": -1.0}, ValueError, "lr_g: expected a positive number"),
+        ({"steps": 2, "lr_d": float("nan")}, ValueError, "lr_d: expected a positive number"),
+        ({"steps": 2, "loss": "wasserstein"}, ValueError, "loss: expected one of"),
+        ({"steps": 2, "noise": "cauchy"}, ValueError, "noise: expected one of"),
+        ({"steps": 2, "label_smoothing": 1.0}, ValueError, r"label_smoothing: expected a number in \[0, 1\)"),
+        ({"steps": 2, "ema_decay": 1.5}, ValueError, r"ema_decay: expected a number in \[0, 1\)"),
+        ({"steps": 2, "lr_schedule": "step"}, ValueError, "lr_schedule: expected 'constant', 'linear' or 'cosine'"),
+        ({"steps": 2, "conditional": True}, ValueError, "conditional: the generator has no n_classes"),
+        ({"steps": 2, "callbacks": [print]}, TypeError, "callbacks: expected a list of Callback objects"),
+        ({"steps": 2, "eval_fn": 3}, TypeError, "eval_fn: expected a callable"),
+        ({"steps": 2, "seed": -1}, ValueError, "seed: expected a non-negative integer"),
+        ({"steps": 2, "r1_gamma": -1.0}, ValueError, "r1_gamma: expected a non-negative number"),
+        ({"steps": 2, "d_steps": 0}, ValueError, "d_steps: expected a positive integer"),
+    ],
+)
+def test_train_gan_bad_arguments(zeros, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        train_gan(_small_patch(), MLPDiscriminator(), zeros, progress=False, **kwargs)
+
+
+def test_train_gan_bad_data_and_models(zeros):
+    with pytest.raises(ValueError, match=r"generator: expected 49 pixels per image \(like real_data\), got 64"):
+        train_gan(_small_patch(), MLPDiscriminator(n_pixels=49), torch.rand(20, 7, 7), steps=1, batch_size=4, progress=False)
+    with pytest.raises(ValueError, match="real_data: expected finite pixel values"):
+        train_gan(_small_patch(), MLPDiscriminator(), torch.full((10, 8, 8), float("nan")), steps=1, batch_size=4, progress=False)
+    with pytest.raises(TypeError, match="generator: expected a torch.nn.Module"):
+        train_gan(lambda z: z, MLPDiscriminator(), zeros, steps=1, progress=False)
+    gen = ConditionalPatchGenerator(depth=1, label_layers=1)
+    with pytest.raises(ValueError, match=r"real_data: conditional=True needs a pair \(images, labels\)"):
+        train_gan(gen, MLPDiscriminator(n_classes=10), zeros, steps=1, batch_size=4, conditional=True, progress=False)
+    with pytest.raises(ValueError, match=r"discriminator: expected logits of shape \(4,\)"):
+        train_gan(_small_patch(), torch.nn.Linear(64, 2), zeros, steps=1, batch_size=4, progress=False)
+
+
+# ---------------------------------------------------------------------------------------------- checkpoints
+def test_checkpoint_round_trip_weights_only(tmp_path, zeros):
+    gen = _small_patch()
+    hist = train_gan(gen, MLPDiscriminator(), zeros, steps=4, batch_size=8, eval_fn=mmd_evaluator(zeros, n=30),
+                     eval_every=2, callbacks=[SampleGridCallback(every=2, n=4)], progress=False)
+    pt, js = save_checkpoint(tmp_path / "g.pt", gen, _config(gen), hist, {"command": "pytest", "seed": 0})
+    assert pt.is_file() and js == tmp_path / "g.json" and js.is_file()
+    # plain tensors / containers only: loadable with weights_only=True
+    payload = torch.load(pt, weights_only=True)
+    assert set(payload) >= {"config", "state_dict", "history", "format", "format_version"}
+    prov = json.loads(js.read_text())
+    assert prov["command"] == "pytest" and prov["seed"] == 0 and prov["steps"] == 4
+    assert prov["final_metrics"]["mmd2"] == pytest.approx(hist.metrics["mmd2"][-1], abs=1e-6)
+    assert prov["trainable_parameters"] == 40 and prov["wall_time_s"] >= 0
+    assert {"torch", "pennylane", "numpy", "python"} <= set(prov["packages"])
+    assert prov["metric_curve"]["step"] == [0, 2, 4]
+    ck = load_checkpoint(pt)
+    assert isinstance(ck, Checkpoint) and isinstance(ck.generator, PatchQuantumGenerator)
+    assert torch.equal(ck.generator.weights, gen.weights)
+    assert torch.equal(generate(ck.generator, 5, seed=1), generate(gen, 5, seed=1))
+    assert ck.history.loss_g == hist.loss_g and ck.history.sample_step == hist.sample_step
+    assert np.array_equal(ck.history.samples[-1], hist.samples[-1])
+    assert ck.provenance["command"] == "pytest" and ck.config["generator"]["kwargs"]["depth"] == 2
+
+
+def test_load_or_train_trains_once(tmp_path, zeros):
+    calls = []
+
+    def train():
+        calls.append(1)
+        gen = _small_patch()
+        hist = train_gan(gen, MLPDiscriminator(), zeros, steps=2, batch_size=8, progress=False)
+        return gen, _config(gen), hist, {"command": "test"}
+
+    path = tmp_path / "lot.pt"
+    a = load_or_train(path, train)
+    b = load_or_train(path, train)
+    assert len(calls) == 1 and path.is_file()
+    assert torch.equal(a.generator.weights, b.generator.weights)
+    assert b.provenance["command"] == "test"
+    c = load_or_train(tmp_path / "nosave.pt", train, save=False)
+    assert len(calls) == 2 and not (tmp_path / "nosave.pt").exists() and c.history.steps == 2
+
+
+def test_checkpoint_errors(tmp_path):
+    gen = _small_patch()
+    with pytest.raises(ValueError, match="path: expected a file name ending in .pt"):
+        save_checkpoint(tmp_path / "g.pth", gen, _config(gen))
+    with pytest.raises(ValueError, match=r"config: expected config\['generator'\]"):
+        save_checkpoint(tmp_path / "g.pt", gen, {"noise": "auto"})
+    with pytest.raises(FileNotFoundError, match="path: the directory"):
+        save_checkpoint(tmp_path / "missing" / "g.pt", gen, _config(gen))
+    with pytest.raises(FileNotFoundError, match="path: no checkpoint file at"):
+        load_checkpoint(tmp_path / "nothing.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a torch file")
+    with pytest.raises(ValueError, match="is not a readable checkpoint"):
+        load_checkpoint(bad)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(ValueError, match="not a qgan_helpers checkpoint"):
+        load_checkpoint(other)
+    wrong = tmp_path / "wrong.pt"
+    cfg = _config(gen)
+    cfg["generator"]["kwargs"]["depth"] = 3  # does not match the saved weights
+    save_checkpoint(wrong, gen, _config(gen))
+    payload = torch.load(wrong, weights_only=True)
+    payload["config"] = cfg
+    torch.save(payload, wrong)
+    with pytest.raises(ValueError, match="could not rebuild the generator"):
+        load_checkpoint(wrong)
+    with pytest.raises(TypeError, match="train_fn: expected a callable"):
+        load_or_train(tmp_path / "x.pt", "train")
+
+
+def test_history_dict_round_trip_and_metric():
+    h = History(step=[1, 2], loss_d=[1.0, 0.5], loss_g=[0.7, 0.8], d_real=[0.5, 0.6], d_fake=[0.4, 0.3],
+                eval_step=[0, 2], metrics={"mmd2": [0.5, 0.2]}, wall_time=1.5, settings={"steps": 2})
+    back = History.from_dict(h.to_dict())
+    assert back == h
+    steps, values = h.metric("mmd2")
+    assert steps.tolist() == [0, 2] and values.tolist() == [0.5, 0.2]
+    with pytest.raises(ValueError, match="name: expected one of the recorded metrics"):
+        h.metric("fid")
+
+
+# ---------------------------------------------------------------------------------------------- default runs
+def test_train_patch_qgan_tiny_run_and_classical_baseline():
+    ck = train_patch_qgan(0, seed=0, progress=False, steps=2, depth=1, eval_every=2, sample_every=2)
+    assert isinstance(ck.generator, PatchQuantumGenerator) and ck.generator.depth == 1
+    assert ck.config["kind"] == "patch" and ck.config["digit"] == 0
+    assert ck.config["settings"]["steps"] == 2 and ck.config["settings"]["lr_g"] == PATCH_DEFAULTS["lr_g"]
+    assert ck.history.steps == 2 and ck.history.eval_step == [0, 2] and ck.history.sample_step == [0, 2]
+    assert {"mmd2", "accuracy", "coverage"} <= set(ck.history.metrics)
+    assert ck.provenance["seed"] == 0 and ck.provenance["steps"] == 2
+    # depth 4: 80 quantum parameters (the smallest classical generator needs 70)
+    base = train_patch_qgan(0, seed=0, classical=True, progress=False, steps=2, depth=4, eval_every=2, sample_every=2)
+    assert isinstance(base.generator, ClassicalGenerator)
+    n_quantum = 4 * 4 * 5
+    assert 0 < sum(p.numel() for p in base.generator.parameters()) <= n_quantum
+    assert base.history.settings["steps"] == ck.history.settings["steps"]
+    assert base.history.settings["lr_g"] == ck.history.settings["lr_g"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"digit": 10}, "digit: expected an integer in 0..9, got 10"),
+        ({"digit": "0"}, "digit: expected an integer in 0..9"),
+        ({"digit": 0, "stepz": 3}, r"overrides: unknown setting\(s\) \['stepz'\]"),
+        ({"digit": None, "conditional": True, "classical": True}, "classical: the classical baseline is unconditional"),
+    ],
+)
+def test_train_patch_qgan_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train_patch_qgan(progress=False, **kwargs)
