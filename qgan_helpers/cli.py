@@ -4,12 +4,13 @@
 
     python -m qgan_helpers train patch --digit 0 --seed 0 --out checkpoints/patch_digit0_seed0.pt
     python -m qgan_helpers train patch --conditional --seed 0 --out checkpoints/patch_conditional_seed0.pt
+    python -m qgan_helpers train patch --digit 0 --classical --seed 0 --out checkpoints/classical_digit0_seed0.pt
     python -m qgan_helpers sample checkpoints/patch_digit0_seed0.pt --n 16 --seed 1 --out zeros.npy
     python -m qgan_helpers sample checkpoints/patch_conditional_seed0.pt --n 20 --seed 1 --digit 3 --out threes.npy
 
 ``train`` writes ``PATH.pt`` and its provenance ``PATH.json`` (the exact command, seed, steps, wall
 time, final metrics, package versions). ``sample`` writes a float32 array of shape ``(N, 8, 8)``
-with values in ``[0, 1]``. For a conditional checkpoint without ``--digit`` the samples cycle
+(the checkpoint's image shape) with values in ``[0, 1]``. For a conditional checkpoint without ``--digit`` the samples cycle
 through the classes: sample ``i`` shows digit ``i % 10`` (so ``--n 20`` gives two of each).
 
 The progress bar goes to stderr, a one-line summary to stdout. Every usage error -- a bad
@@ -26,6 +27,7 @@ import argparse
 import os
 import shlex
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -86,6 +88,10 @@ def _add_patch_arguments(p: argparse.ArgumentParser) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--digit", type=_int("digit"), metavar="D", help="learn one digit (0-9) from all its real images")
     what.add_argument("--conditional", action="store_true", help="learn all ten digits with a class-conditional generator")
+    p.add_argument(
+        "--classical", action="store_true",
+        help="train the baseline instead: a classical generator with at most as many parameters, same budget",
+    )
     p.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of weights, batches and noise (default 0)")
     p.add_argument("--out", required=True, metavar="PATH.pt", help="checkpoint to write (PATH.json is written beside it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -100,6 +106,8 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     # validate everything before the (slow) imports and the (slower) training
     if args.digit is not None and not 0 <= args.digit <= 9:
         raise CLIError(f"--digit: expected a digit in 0..9, got {args.digit}")
+    if args.classical and args.conditional:
+        raise CLIError("--classical: the classical baseline is unconditional; use it with --digit D, not --conditional")
     out = _writable_out(args.out, ".pt")
 
     import torch
@@ -122,10 +130,17 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         None if args.conditional else args.digit,
         conditional=args.conditional,
         seed=args.seed,
+        classical=args.classical,
         progress=not args.no_progress,
         **overrides,
     )
-    provenance = {"command": _command(argv), **ckpt.provenance, "threads": args.threads}
+    provenance = {
+        "command": _command(argv),
+        **ckpt.provenance,
+        "threads": args.threads,
+        "command_wall_time_s": round(time.perf_counter() - args.started, 2),
+        "command_wall_time_note": "from the start of the command (imports, data, training, evaluation) to saving",
+    }
     try:
         pt, js = save_checkpoint(out, ckpt.generator, ckpt.config, ckpt.history, provenance)
     except OSError as err:
@@ -182,10 +197,12 @@ def _run_sample(args: argparse.Namespace, argv: Sequence[str]) -> int:
             raise CLIError(f"--digit: this checkpoint is an unconditional generator{on}; drop --digit")
         labels = None
     torch.set_num_threads(1)
-    images = generate(generator, args.n, seed=args.seed, labels=labels, noise=ckpt.config.get("noise", "auto"))
+    shape = ckpt.config.get("image_shape")
+    images = generate(
+        generator, args.n, seed=args.seed, labels=labels, noise=ckpt.config.get("noise", "auto"),
+        image_shape=tuple(shape) if shape else None,
+    )
     array = np.clip(images.numpy().astype(np.float32), 0.0, 1.0)
-    if array.shape[1:] != (8, 8):
-        array = array.reshape(args.n, 8, 8)
     try:
         np.save(out, array)
     except OSError as err:
@@ -212,12 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
         "sample",
         help="draw images from a checkpoint into a .npy file",
         description="Draw N images (float32, shape (N, 8, 8), values in [0, 1]) from a checkpoint. "
-        "For a conditional checkpoint without --digit, sample i shows digit i %% 10.",
+        "For a conditional checkpoint without --digit, sample i shows digit i % 10.",
     )
     sample.add_argument("checkpoint", metavar="PATH.pt", help="a checkpoint written by 'train'")
     sample.add_argument("--n", type=_int("n"), required=True, help="number of images (> 0)")
     sample.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of the noise (default 0)")
-    sample.add_argument("--digit", type=_int("digit"), default=None, metavar="D", help="class to draw (conditional checkpoints only)")
+    sample.add_argument("--digit", type=_int("digit"), default=None, metavar="D", help="class to draw (conditional checkpoints only; without it sample i shows digit i %% 10)")
     sample.add_argument("--out", required=True, metavar="PATH.npy", help="where to write the array")
     sample.set_defaults(run=_run_sample)
     return parser
@@ -225,9 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 2 usage error)."""
+    started = time.perf_counter()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.started = started
     try:
         return int(args.run(args, argv))
     except CLIError as err:

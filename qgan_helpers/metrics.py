@@ -7,6 +7,9 @@
   appear (class coverage).
 * :func:`count_parameters` -- trainable parameters of a torch module, to compare generators of
   equal size.
+* :func:`diversity` -- the mean squared distance between two different samples: a generator that
+  ignores its noise scores 0, the real zeros about 3.1 (a check on mode collapse that MMD² with a
+  wide kernel can miss: the mean zero repeated 178 times scores an MMD² of only 0.035).
 
 Reference numbers (``sigma=2``, pixels in ``[0, 1]``, the 178 zeros of the bundled digits):
 the first 89 zeros against the last 89 score 0.024, uniform noise against all 178 zeros scores 0.68.
@@ -29,6 +32,7 @@ __all__ = [
     "ClassifierScore",
     "classifier_score",
     "count_parameters",
+    "diversity",
 ]
 
 
@@ -311,3 +315,29 @@ def count_parameters(module: torch.nn.Module) -> int:
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module: expected a torch.nn.Module, got {type(module).__name__}")
     return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
+
+
+def diversity(samples: Any) -> float:
+    """Mean squared Euclidean distance between two *different* samples (flattened).
+
+    0 for a generator that always draws the same image; compare it with the same number for real
+    images (the 178 real zeros: about 3.1).
+
+    Parameters
+    ----------
+    samples : array or tensor, shape (N, ...), N >= 2
+
+    Examples
+    --------
+    >>> diversity(np.array([[0.0, 0.0], [1.0, 1.0]]))
+    2.0
+    """
+    if isinstance(samples, torch.Tensor):
+        samples = samples.detach().cpu().numpy()
+    x = np.asarray(_as_2d("samples", samples), dtype=np.float64)
+    n = x.shape[0]
+    if n < 2:
+        raise ValueError(f"samples: expected at least 2 samples to compare, got {n}")
+    sq = (x**2).sum(1)
+    total = 2 * n * sq.sum() - 2 * float((x.sum(0) ** 2).sum())  # sum over ordered pairs of |xi - xj|^2
+    return float(total / (n * (n - 1)))

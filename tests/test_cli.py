@@ -100,6 +100,18 @@ def test_sample_conditional_with_and_without_digit(trained, tmp_path):
     assert np.allclose(cycled, generate(gen, 12, seed=0, labels=np.arange(12) % 10).numpy(), atol=1e-6)
 
 
+def test_train_classical_baseline_in_process(tmp_path):
+    from qgan_helpers.generators import ClassicalGenerator
+    from qgan_helpers.training import load_checkpoint
+
+    out = tmp_path / "classical.pt"
+    assert main(["train", "patch", "--digit", "1", "--classical", "--out", str(out), "--steps", "2", "--depth", "4",
+                 "--no-progress"]) == 0
+    ck = load_checkpoint(out)
+    assert isinstance(ck.generator, ClassicalGenerator) and ck.config["kind"] == "classical" and ck.config["digit"] == 1
+    assert "--classical" in ck.provenance["command"]
+
+
 def test_help_lists_commands_and_hides_internal_flags(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["train", "patch", "--help"])
@@ -141,6 +153,7 @@ def _one_line_error(capsys, argv: list[str]) -> str:
         (["train", "patch", "--digit", "0", "--out", "{tmp}/no/such/dir/x.pt"], "--out: the directory"),
         (["train", "patch", "--digit", "0", "--out", "{tmp}/isdir.pt"], "is a directory"),
         (["train", "patch", "--digit", "0", "--out", "x.pt", "--steps", "0"], "argument --steps: expected an integer >= 1"),
+        (["train", "patch", "--conditional", "--classical", "--out", "{tmp}/x.pt"], "--classical: the classical baseline is unconditional"),
         (["sample", "--n", "3", "--out", "x.npy"], "the following arguments are required: PATH.pt"),
         (["sample", "{tmp}/missing.pt", "--n", "3", "--out", "{tmp}/s.npy"], "checkpoint: no such file"),
         (["sample", "{tmp}/garbage.pt", "--n", "3", "--out", "{tmp}/s.npy"], "is not a readable checkpoint"),

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from qgan_helpers.data import load_digits_tensors
-from qgan_helpers.metrics import ClassifierScore, classifier_score, count_parameters, digit_classifier, mmd2
+from qgan_helpers.metrics import ClassifierScore, classifier_score, count_parameters, digit_classifier, diversity, mmd2
 
 
 def _mmd2_loops(x: np.ndarray, y: np.ndarray, sigma: float) -> float:
@@ -171,3 +171,15 @@ def test_count_parameters_counts_only_trainable():
     assert count_parameters(net) == 3 + 3 * 2 + 2
     with pytest.raises(TypeError, match="module: expected a torch.nn.Module"):
         count_parameters([1, 2])
+
+
+# ---------------------------------------------------------------------------------------------- diversity
+def test_diversity_against_loops(zeros):
+    x = zeros[:12].reshape(12, -1)
+    pairs = [np.sum((x[i] - x[j]) ** 2) for i in range(12) for j in range(12) if i != j]
+    assert diversity(zeros[:12]) == pytest.approx(np.mean(pairs), rel=1e-12)
+    assert diversity(torch.tensor(zeros[:12])) == pytest.approx(np.mean(pairs), rel=1e-12)
+    assert diversity(np.repeat(zeros[:1], 5, axis=0)) == pytest.approx(0.0, abs=1e-12)
+    assert 2.5 < diversity(zeros) < 4.0
+    with pytest.raises(ValueError, match="samples: expected at least 2 samples"):
+        diversity(zeros[:1])

@@ -206,6 +206,17 @@ def test_conditional_training_and_per_class_metrics():
     assert hist.metrics["mmd2"][-1] == pytest.approx(0.5 * (hist.metrics["mmd2_0"][-1] + hist.metrics["mmd2_1"][-1]))
 
 
+def test_quantum_discriminator_in_the_loop(zeros):
+    from qgan_helpers.discriminators import QuantumDiscriminator
+
+    torch.manual_seed(0)
+    disc = QuantumDiscriminator(n_qubits=4, layers=1)
+    before = disc.weights.detach().clone()
+    hist = train_gan(_small_patch(), disc, zeros, steps=2, batch_size=8, r1_gamma=1.0, progress=False)
+    assert hist.steps == 2 and all(math.isfinite(v) for v in hist.loss_d)
+    assert not torch.equal(disc.weights.detach(), before)
+
+
 def test_progress_bar_goes_to_stderr(zeros, capsys):
     train_gan(_small_patch(), MLPDiscriminator(), zeros, steps=2, batch_size=8, progress=True, desc="tiny")
     captured = capsys.readouterr()
@@ -323,6 +334,14 @@ def test_checkpoint_errors(tmp_path):
     torch.save(payload, wrong)
     with pytest.raises(ValueError, match="could not rebuild the generator"):
         load_checkpoint(wrong)
+    payload["config"] = ["not", "a", "dict"]
+    torch.save(payload, wrong)
+    with pytest.raises(ValueError, match="has no usable generator config"):
+        load_checkpoint(wrong)
+    payload["config"] = {"generator": {"class": "os.system", "kwargs": {}}}
+    torch.save(payload, wrong)
+    with pytest.raises(ValueError, match="is not a torch module in qgan_helpers.generators"):
+        load_checkpoint(wrong)
     with pytest.raises(TypeError, match="train_fn: expected a callable"):
         load_or_train(tmp_path / "x.pt", "train")
 
@@ -368,3 +387,28 @@ def test_train_patch_qgan_tiny_run_and_classical_baseline():
 def test_train_patch_qgan_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         train_patch_qgan(progress=False, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- shipped checkpoints
+@pytest.mark.parametrize("name", ["patch_digit0_seed0", "patch_conditional_seed0", "classical_digit0_seed0"])
+def test_shipped_checkpoints_reproduce_their_provenance(name):
+    from qgan_helpers.training import CHECKPOINTS_DIR
+
+    pt = CHECKPOINTS_DIR / f"{name}.pt"
+    assert pt.is_file() and pt.with_suffix(".json").is_file()
+    torch.load(pt, weights_only=True)  # plain tensors and containers only
+    ck = load_checkpoint(pt)
+    prov = ck.provenance
+    assert prov["command"].startswith("python -m qgan_helpers train patch ") and f"--out checkpoints/{name}.pt" in prov["command"]
+    assert prov["seed"] == 0 and prov["steps"] == ck.history.steps
+    if ck.config["kind"] in ("patch", "classical"):
+        images = load_digits_tensors(0)[0]
+        again = mmd_evaluator(images, labels=0)(ck.generator)
+        assert again["mmd2"] == pytest.approx(prov["final_metrics"]["mmd2"], abs=1e-5)
+        assert prov["final_metrics"]["mmd2"] <= 0.06
+    else:
+        images, labels = load_digits_tensors()
+        again = mmd_evaluator(images, labels=labels)(ck.generator)
+        for c in range(10):
+            assert again[f"mmd2_{c}"] == pytest.approx(prov["final_metrics"][f"mmd2_{c}"], abs=1e-5)
+            assert prov["final_metrics"][f"accuracy_{c}"] >= 0.8
