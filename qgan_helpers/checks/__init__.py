@@ -39,6 +39,9 @@ __all__ = [
     "Exercise",
     "NotYet",
     "expect",
+    "as_array",
+    "as_number",
+    "as_scalar",
     "exercise",
     "all_exercises",
     "register",
@@ -73,6 +76,60 @@ def expect(condition: Any, reason: str) -> None:
     """
     if not condition:
         raise NotYet(reason)
+
+
+# -- helpers the chapter checkers share: turn a learner's result into numbers, or say why not -----------
+def as_array(value: Any, what: str) -> "np.ndarray":
+    """The learner's result as a finite float NumPy array (torch tensors, lists and PennyLane arrays welcome).
+
+    Examples
+    --------
+    >>> as_array([1, 2], "f()").tolist()
+    [1.0, 2.0]
+    """
+    import numpy as np
+    import pennylane as qml
+
+    expect(value is not None, f"{what} returned None; did you forget a `return`?")
+    try:
+        arr = np.asarray(qml.math.to_numpy(value), dtype=float)
+    except Exception:  # noqa: BLE001 - anything that is not numeric
+        arr = None
+    expect(arr is not None, f"{what} should return numbers, got {type(value).__name__}")
+    expect(np.all(np.isfinite(arr)), f"{what} returned NaN or infinity")
+    return arr
+
+
+def as_number(value: Any, what: str) -> float:
+    """Like :func:`as_array`, for a result that must be exactly one number."""
+    arr = as_array(value, what)
+    expect(arr.size == 1, f"{what} should return one number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def as_scalar(value: Any, what: str) -> float:
+    """The learner's result as one finite float; 0-d tensors, NumPy scalars and floats only (no bools, no lists)."""
+    import math
+
+    import numpy as np
+    import torch
+
+    expect(value is not None, f"{what} returned None; did you forget a `return`?")
+    if isinstance(value, torch.Tensor):
+        expect(value.numel() == 1, f"{what} should return one number, got a tensor of shape {tuple(value.shape)}")
+        out = float(value.detach().reshape(()))
+    elif isinstance(value, np.ndarray):
+        expect(value.size == 1, f"{what} should return one number, got an array of shape {value.shape}")
+        expect(np.issubdtype(value.dtype, np.number), f"{what} should return a number, got an array of {value.dtype}")
+        out = float(value.reshape(()))
+    else:
+        expect(
+            isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool),
+            f"{what} should return a number, got {type(value).__name__}",
+        )
+        out = float(value)
+    expect(math.isfinite(out), f"{what} returned {out}; expected a finite number")
+    return out
 
 
 _IGNORED_OPS = {"RESUME", "NOP", "CACHE"}

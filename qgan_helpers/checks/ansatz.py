@@ -8,6 +8,7 @@ import numpy as np
 import pennylane as qml
 
 from qgan_helpers.checks import expect, register
+from qgan_helpers.checks import as_array as _numbers
 from qgan_helpers.circuits import angle_encoding, patch_ansatz, seed_ansatz, seed_weight_shape
 from qgan_helpers.expressibility import haar_random_states, meyer_wallach
 
@@ -18,16 +19,6 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
 
-def _numbers(value: Any, what: str) -> np.ndarray:
-    """The learner's result as a float array, with a helpful reason when it is not one."""
-    expect(value is not None, f"{what} returned None; did you forget a `return`?")
-    try:
-        arr = np.asarray(qml.math.to_numpy(value), dtype=float)
-    except Exception:  # noqa: BLE001 - strings, objects, ...
-        arr = None
-    expect(arr is not None, f"{what} should return numbers, got {type(value).__name__}")
-    expect(np.all(np.isfinite(arr)), f"{what} returned NaN or infinity")
-    return arr
 
 
 # -- 1. parameter and CNOT count of the seed ansatz -------------------------------------------------

@@ -8,20 +8,11 @@ import numpy as np
 import pennylane as qml
 
 from qgan_helpers.checks import expect, register
+from qgan_helpers.checks import as_array as _as_array
 
 __all__: list[str] = []
 
 
-def _as_array(value: Any, what: str) -> np.ndarray:
-    """The learner's result as a float NumPy array (torch tensors, lists and PennyLane arrays welcome)."""
-    expect(value is not None, f"{what} returned None; did you forget a `return`?")
-    try:
-        arr = np.asarray(qml.math.to_numpy(value), dtype=float)
-    except Exception:  # noqa: BLE001 - anything that is not numeric
-        arr = None
-    expect(arr is not None, f"{what} should return numbers, got {type(value).__name__}")
-    expect(np.all(np.isfinite(arr)), f"{what} returned NaN or infinity")
-    return arr
 
 
 @register(

@@ -9,26 +9,14 @@ import numpy as np
 import pennylane as qml
 
 from qgan_helpers.checks import expect, register
+from qgan_helpers.checks import as_array as _as_array
+from qgan_helpers.checks import as_number as _as_number
 
 __all__: list[str] = []
 
 
-def _as_array(value: Any, what: str) -> np.ndarray:
-    """The learner's result as a float NumPy array (torch tensors, lists and PennyLane arrays welcome)."""
-    expect(value is not None, f"{what} returned None; did you forget a `return`?")
-    try:
-        arr = np.asarray(qml.math.to_numpy(value), dtype=float)
-    except Exception:  # noqa: BLE001 - anything that is not numeric
-        arr = None
-    expect(arr is not None, f"{what} should return numbers, got {type(value).__name__}")
-    expect(np.all(np.isfinite(arr)), f"{what} returned NaN or infinity")
-    return arr
 
 
-def _as_number(value: Any, what: str) -> float:
-    arr = _as_array(value, what)
-    expect(arr.size == 1, f"{what} should return one number, got an array of shape {arr.shape}")
-    return float(arr.reshape(()))
 
 
 # --------------------------------------------------------------------------------------------

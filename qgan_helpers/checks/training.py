@@ -11,28 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from qgan_helpers.checks import expect, register
+from qgan_helpers.checks import as_scalar as _number
 
 __all__: list[str] = []
 
 
-def _number(value: Any, what: str) -> float:
-    """The learner's result as one finite float (0-d tensors, NumPy scalars and floats welcome)."""
-    expect(value is not None, f"{what} returned None; did you forget a `return`?")
-    if isinstance(value, torch.Tensor):
-        expect(value.numel() == 1, f"{what} should return one number, got a tensor of shape {tuple(value.shape)}")
-        out = float(value.detach().reshape(()))
-    elif isinstance(value, np.ndarray):
-        expect(value.size == 1, f"{what} should return one number, got an array of shape {value.shape}")
-        expect(np.issubdtype(value.dtype, np.number), f"{what} should return a number, got an array of {value.dtype}")
-        out = float(value.reshape(()))
-    else:
-        expect(
-            isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool),
-            f"{what} should return a number, got {type(value).__name__}",
-        )
-        out = float(value)
-    expect(math.isfinite(out), f"{what} returned {out}; expected a finite number")
-    return out
 
 
 # --------------------------------------------------------------------------------------------
