@@ -1,6 +1,6 @@
 """The QCBM target of issue 5, measured over seeds: bars-and-stripes 3x3, KL <= 0.05 and chi >= 0.95 in <= 30 s.
 
-For each seed the course's QCBM (:data:`qgan_helpers.cli_born.QCBM_DEFAULTS`: 9 qubits, 6 layers of
+For each seed the course's QCBM (:data:`qgan_helpers.born_runs.QCBM_DEFAULTS`: 9 qubits, 6 layers of
 ``Rot`` + CNOTs along the pixel grid, exact MMD loss with bandwidths 0.25/0.5/1, Adam, 200 steps,
 8 random starts in one batch, the start with the lowest final MMD kept) is trained once; then
 
@@ -39,7 +39,7 @@ from qgan_helpers.bars_stripes import bas_distribution
 from qgan_helpers.born import fit_qcbm
 from qgan_helpers.born_metrics import sample_metrics
 from qgan_helpers.born_prior import PRIORS, train_prior_gan
-from qgan_helpers.cli_born import PRIOR_DEFAULTS, QCBM_DEFAULTS
+from qgan_helpers.born_runs import PRIOR_DEFAULTS, QCBM_DEFAULTS
 from qgan_helpers.training import package_versions
 
 RESULTS = Path(__file__).resolve().parent / "results" / "qcbm.json"

@@ -7,18 +7,26 @@
     python -m qgan_helpers train patch --digit 0 --classical --seed 0 --out checkpoints/classical_digit0_seed0.pt
     python -m qgan_helpers sample checkpoints/patch_digit0_seed0.pt --n 16 --seed 1 --out zeros.npy
     python -m qgan_helpers sample checkpoints/patch_conditional_seed0.pt --n 20 --seed 1 --digit 3 --out threes.npy
+    python -m qgan_helpers train qcbm --seed 0 --out checkpoints/born/qcbm_bas3x3_seed0.pt
+    python -m qgan_helpers train qbm --seed 0 --out checkpoints/born/qbm_bas2x2_seed0.pt
+    python -m qgan_helpers train prior --prior qcbm --seed 0 --out checkpoints/born/prior_qcbm_seed0.pt
+    python -m qgan_helpers sample checkpoints/born/qcbm_bas3x3_seed0.pt --n 1000 --seed 1 --out bits.npy
 
 ``train`` writes ``PATH.pt`` and its provenance ``PATH.json`` (the exact command, seed, steps, wall
-time, final metrics, package versions). ``sample`` writes a float32 array of shape ``(N, 8, 8)``
-(the checkpoint's image shape) with values in ``[0, 1]``. For a conditional checkpoint without ``--digit`` the samples cycle
-through the classes: sample ``i`` shows digit ``i % 10`` (so ``--n 20`` gives two of each).
+time, final metrics, package versions). ``sample`` writes what the checkpoint's model generates:
+
+* image generators (``patch``, ``prior``): a float32 array of shape ``(N, H, W)`` (the checkpoint's
+  image shape, ``(N, 8, 8)`` for the digits) with values in ``[0, 1]``. For a conditional checkpoint
+  without ``--digit`` the samples cycle through the classes: sample ``i`` shows digit ``i % 10`` (so
+  ``--n 20`` gives two of each);
+* Born machines (``qcbm``, ``qbm``): an int64 array of bit strings of shape ``(N, visible units)``
+  (``(N, 9)`` for bars-and-stripes 3x3, ``(N, 4)`` for the QBM's 2x2) with values in ``{0, 1}``.
 
 The progress bar goes to stderr, a one-line summary to stdout. Every usage error -- a bad
 argument, a missing or unreadable checkpoint, ``--digit`` on an unconditional checkpoint, an
 unwritable ``--out`` -- prints ONE line ``qgan_helpers: error: ...`` on stderr and exits with code 2.
 
-Each model family of ``train`` is one entry of :data:`TRAINERS` (``patch`` today); later families
-(``hybrid``, ``qcbm``, ``qbm``) are added as further entries without touching the rest.
+Each model family of ``train`` is one entry of :data:`TRAINERS`; a new family is one more entry.
 """
 
 from __future__ import annotations
@@ -151,8 +159,52 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- train qcbm / qbm / prior
+def _add_born_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of the initial parameters (default 0)")
+    p.add_argument("--out", required=True, metavar="PATH.pt", help="checkpoint to write (PATH.json is written beside it)")
+    p.add_argument("--threads", type=_int("threads", 1), default=1, help="torch threads (default 1: fastest at this size)")
+    p.add_argument("--steps", type=_int("steps", 1), default=None, help=argparse.SUPPRESS)
+
+
+def _add_prior_arguments(p: argparse.ArgumentParser) -> None:
+    from qgan_helpers.born_prior import PRIORS
+
+    p.add_argument("--prior", required=True, choices=PRIORS, help="the latent prior of the GAN's generator")
+    _add_born_arguments(p)
+
+
+def _run_train_born(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    out = _writable_out(args.out, ".pt")
+
+    import torch
+
+    from qgan_helpers import born_runs
+
+    torch.set_num_threads(args.threads)
+    command = _command(argv)
+    try:
+        if args.model == "prior":
+            prov = born_runs.train_prior(args.prior, args.seed, out, args.steps, command=command)
+        else:
+            train = {"qcbm": born_runs.train_qcbm, "qbm": born_runs.train_qbm}[args.model]
+            prov = train(args.seed, out, args.steps, command=command)
+    except OSError as err:
+        raise CLIError(f"--out: cannot write {args.out!r} ({err.strerror or err})") from None
+    final = prov.get("final_metrics", {})
+    shown = ", ".join(f"{k} {final[k]:.4f}" for k in ("kl", "chi", "mmd2", "coverage") if k in final)
+    print(f"wrote {out} and {out.with_suffix('.json').name}: {prov['steps']} steps in {prov['wall_time_s']:.1f} s; {shown}")
+    return 0
+
+
 TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace, Sequence[str]], int]]] = {
     "patch": ("the patch QGAN (Huang et al. 2021) on the 8x8 digits", _add_patch_arguments, _run_train_patch),
+    "qcbm": ("a quantum circuit Born machine on bars-and-stripes 3x3 (9 qubits, MMD loss)", _add_born_arguments,
+             _run_train_born),
+    "qbm": ("a quantum Boltzmann machine on bars-and-stripes 2x2 (4 visible + 3 hidden qubits)", _add_born_arguments,
+            _run_train_born),
+    "prior": ("a GAN on the 8x8 digits whose latent prior is a QCBM, random bits or a Gaussian", _add_prior_arguments,
+              _run_train_born),
 }
 """``train`` sub-commands: name -> (help, add_arguments(parser), run(args, argv) -> exit code)."""
 
@@ -182,6 +234,11 @@ def _run_sample(args: argparse.Namespace, argv: Sequence[str]) -> int:
         text = text[len("path: "):] if text.startswith("path: ") else text
         raise CLIError(f"checkpoint: {text}") from None
     generator = ckpt.generator
+    if hasattr(generator, "sample"):  # a Born machine (QCBM, QBM): bit strings, not images
+        if args.digit is not None:
+            raise CLIError(f"--digit: this checkpoint holds a {type(generator).__name__} (bit strings); drop --digit")
+        bits = np.asarray(generator.sample(args.n, seed=args.seed), dtype=np.int64)
+        return _save_array(out, args.out, bits, f"bit strings from a {type(generator).__name__}, seed {args.seed}")
     n_classes = int(getattr(generator, "n_classes", 0) or 0)
     if n_classes:
         if args.digit is None:
@@ -198,17 +255,28 @@ def _run_sample(args: argparse.Namespace, argv: Sequence[str]) -> int:
         labels = None
     torch.set_num_threads(1)
     shape = ckpt.config.get("image_shape")
-    images = generate(
-        generator, args.n, seed=args.seed, labels=labels, noise=ckpt.config.get("noise", "auto"),
-        image_shape=tuple(shape) if shape else None,
-    )
+    if hasattr(generator, "generate"):  # a generator that draws its own latents (the prior GANs)
+        flat = generator.generate(args.n, seed=args.seed).detach()
+        side = int(round(flat.shape[-1] ** 0.5))
+        images = flat.reshape(args.n, *(tuple(shape) if shape else (side, side)))
+    else:
+        images = generate(
+            generator, args.n, seed=args.seed, labels=labels, noise=ckpt.config.get("noise", "auto"),
+            image_shape=tuple(shape) if shape else None,
+        )
     array = np.clip(images.numpy().astype(np.float32), 0.0, 1.0)
+    what = f"digit {args.digit}" if args.digit is not None else ("digits i % 10" if n_classes else "samples")
+    return _save_array(out, args.out, array, f"{what}, seed {args.seed}")
+
+
+def _save_array(out: Path, out_text: str, array: Any, what: str) -> int:
+    import numpy as np
+
     try:
         np.save(out, array)
     except OSError as err:
-        raise CLIError(f"--out: cannot write {args.out!r} ({err.strerror or err})") from None
-    what = f"digit {args.digit}" if args.digit is not None else ("digits i % 10" if n_classes else "samples")
-    print(f"wrote {out}: float32 array of shape {array.shape} ({what}, seed {args.seed})")
+        raise CLIError(f"--out: cannot write {out_text!r} ({err.strerror or err})") from None
+    print(f"wrote {out}: {array.dtype} array of shape {array.shape} ({what})")
     return 0
 
 
@@ -227,9 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
     sample = sub.add_parser(
         "sample",
-        help="draw images from a checkpoint into a .npy file",
-        description="Draw N images (float32, shape (N, 8, 8), values in [0, 1]) from a checkpoint. "
-        "For a conditional checkpoint without --digit, sample i shows digit i % 10.",
+        help="draw images (or bit strings) from a checkpoint into a .npy file",
+        description="Draw N samples from a checkpoint. Image generators give float32 images of the checkpoint's "
+        "shape, (N, 8, 8) for the digits, with values in [0, 1]; for a conditional checkpoint without --digit, "
+        "sample i shows digit i %% 10. Born machines (qcbm, qbm) give int64 bit strings of shape "
+        "(N, visible units) with values in {0, 1}.",
     )
     sample.add_argument("checkpoint", metavar="PATH.pt", help="a checkpoint written by 'train'")
     sample.add_argument("--n", type=_int("n"), required=True, help="number of images (> 0)")

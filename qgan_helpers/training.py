@@ -1060,13 +1060,23 @@ def _json_text(obj: Any) -> str:
     return dump(obj, "") + "\n"
 
 
-def _generator_class(name: str) -> type:
-    from qgan_helpers import generators
+MODEL_MODULES: tuple[str, ...] = (
+    "qgan_helpers.generators",
+    "qgan_helpers.born",
+    "qgan_helpers.qbm",
+    "qgan_helpers.born_prior",
+)
+"""Modules whose ``nn.Module`` classes a checkpoint's ``config["generator"]["class"]`` may name."""
 
-    cls = getattr(generators, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        raise ValueError(f"config: generator class {name!r} is not a torch module in qgan_helpers.generators")
-    return cls
+
+def _generator_class(name: str) -> type:
+    import importlib
+
+    for module_name in MODEL_MODULES:
+        cls = getattr(importlib.import_module(module_name), name, None)
+        if isinstance(cls, type) and issubclass(cls, nn.Module):
+            return cls
+    raise ValueError(f"config: generator class {name!r} is not a torch module in any of {list(MODEL_MODULES)}")
 
 
 def load_checkpoint(path: str | os.PathLike, build: Callable[[Mapping[str, Any]], nn.Module] | None = None) -> Checkpoint:

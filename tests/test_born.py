@@ -31,7 +31,7 @@ from qgan_helpers.born_metrics import (
     valid_rate,
 )
 from qgan_helpers.born_prior import AssociativePriorCallback, PriorGAN, train_prior_gan
-from qgan_helpers.cli_born import load_born_checkpoint, sample_bitstrings, train_prior, train_qbm, train_qcbm
+from qgan_helpers.born_runs import load_born_checkpoint, sample_bitstrings, train_prior, train_qbm, train_qcbm
 from qgan_helpers.discriminators import MLPDiscriminator
 from qgan_helpers.metrics import mmd2
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.cli import build_parser, main
+from qgan_helpers.cli import TRAINERS, build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,8 +141,8 @@ def _one_line_error(capsys, argv: list[str]) -> str:
     [
         ([], "the following arguments are required: {train,sample}"),
         (["fly"], "invalid choice: 'fly'"),
-        (["train"], "the following arguments are required: {patch}"),
-        (["train", "hybrid", "--out", "x.pt"], "invalid choice: 'hybrid'"),
+        (["train"], "the following arguments are required: {" + ",".join(TRAINERS) + "}"),
+        (["train", "vae", "--out", "x.pt"], "invalid choice: 'vae'"),
         (["train", "patch", "--out", "x.pt"], "one of the arguments --digit --conditional is required"),
         (["train", "patch", "--digit", "0", "--conditional", "--out", "x.pt"], "not allowed with argument"),
         (["train", "patch", "--digit", "12", "--out", "{tmp}/x.pt"], "--digit: expected a digit in 0..9, got 12"),

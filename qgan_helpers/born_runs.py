@@ -12,21 +12,19 @@ tensors, dicts and lists: ``torch.load(PATH, weights_only=True)`` reads it) and 
 ``PATH.json`` beside it: the command that reproduces it, the seed, the steps, the wall and CPU time
 and the final metrics. The shipped checkpoints live in ``checkpoints/born/`` (:data:`CHECKPOINT_DIR`).
 
-Until the main command line lists them, the same runs are available as::
+The command line (:mod:`qgan_helpers.cli`) runs them::
 
-    python -m qgan_helpers.cli_born qcbm --seed 0 --out checkpoints/born/qcbm_bas3x3_seed0.pt
-    python -m qgan_helpers.cli_born qbm --seed 0 --out checkpoints/born/qbm_bas2x2_seed0.pt
-    python -m qgan_helpers.cli_born prior --prior qcbm --seed 0 --out checkpoints/born/prior_qcbm_seed0.pt
-    python -m qgan_helpers.cli_born sample checkpoints/born/qcbm_bas3x3_seed0.pt --n 5 --seed 1
+    python -m qgan_helpers train qcbm --seed 0 --out checkpoints/born/qcbm_bas3x3_seed0.pt
+    python -m qgan_helpers train qbm --seed 0 --out checkpoints/born/qbm_bas2x2_seed0.pt
+    python -m qgan_helpers train prior --prior qcbm --seed 0 --out checkpoints/born/prior_qcbm_seed0.pt
+    python -m qgan_helpers sample checkpoints/born/qcbm_bas3x3_seed0.pt --n 5 --seed 1 --out bits.npy
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -221,10 +219,7 @@ def train_prior(prior: str, seed: int, out: Path, steps: int | None = None, *, c
     history.metrics = {k: [float(v)] for k, v in result.metrics.items()}
     history.eval_step = [n_steps]
     history.settings = {**history.settings, **result.settings}
-    default = f"python -m qgan_helpers.cli_born prior --prior {prior} --seed {seed} --out {shlex.quote(str(out))}"
-    if steps is not None:
-        default += f" --steps {steps}"
-    provenance = {"command": command or default, "seed": seed, "steps": n_steps, "prior": prior,
+    provenance = {"command": command or _command("prior", seed, out, steps, f" --prior {prior}"), "seed": seed, "steps": n_steps, "prior": prior,
                   "prior_mmd_last": round(result.prior_mmd[-1], 6) if result.prior_mmd else None,
                   "data": "8x8 digits (train split)"}
     return _save(out, result.model, f"prior-{prior}", history, provenance)
@@ -305,41 +300,3 @@ def load_or_train_born(path: str | os.PathLike, train: Callable[[Path], Any], *,
         out = Path(tmp) / p.name
         train(out)
         return load_born_checkpoint(out)
-
-
-def _main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qgan_helpers.cli_born", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    for kind in ("qcbm", "qbm", "prior"):
-        s = sub.add_parser(kind)
-        if kind == "prior":
-            s.add_argument("--prior", choices=PRIORS, required=True)
-        s.add_argument("--seed", type=int, default=0)
-        s.add_argument("--steps", type=int, default=None)
-        s.add_argument("--out", type=Path, required=True)
-    s = sub.add_parser("sample")
-    s.add_argument("path", type=Path)
-    s.add_argument("--n", type=int, default=10)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args(argv)
-    command = "python -m qgan_helpers.cli_born " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    if args.cmd == "sample":
-        bits = sample_bitstrings(args.path, args.n, args.seed)
-        if args.out is not None:
-            np.save(args.out, bits)
-        else:
-            print(bits)
-        return 0
-    if args.cmd == "qcbm":
-        prov = train_qcbm(args.seed, args.out, args.steps, command=command)
-    elif args.cmd == "qbm":
-        prov = train_qbm(args.seed, args.out, args.steps, command=command)
-    else:
-        prov = train_prior(args.prior, args.seed, args.out, args.steps, command=command)
-    print(json.dumps({"checkpoint": str(args.out), "wall_time_s": prov.get("wall_time_s"), "final_metrics": prov.get("final_metrics")}))
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(_main())
