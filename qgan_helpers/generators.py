@@ -84,6 +84,9 @@ __all__ = [
 METHODS: tuple[str, ...] = ("lean", "broadcast", "per_generator", "loop")
 """Ways :class:`PatchQuantumGenerator` can evaluate its circuits (see the module docstring)."""
 
+_BROADCAST_GRAD_METHODS: tuple[str, ...] = ("backprop", "best")
+"""``diff_method`` values that can differentiate broadcast tapes (parameter-shift cannot: PennyLane #4462)."""
+
 NOISE_RANGE: tuple[float, float] = (0.0, math.pi / 2)
 """The quantum generators' noise distribution: each angle uniform in ``[0, pi/2)`` (as in Huang et al.)."""
 
@@ -330,7 +333,10 @@ class PatchQuantumGenerator(nn.Module):
         Defaults to ``"backprop"`` on ``default.qubit`` and ``"parameter-shift"`` elsewhere.
     method : {"lean", "broadcast", "per_generator", "loop"}, optional
         How :meth:`forward` evaluates the circuits (see the module docstring). Defaults to
-        ``"lean"`` on ``default.qubit`` with backprop and ``"broadcast"`` otherwise.
+        ``"lean"`` on ``default.qubit`` with backprop, ``"broadcast"`` on other devices with backprop,
+        and ``"loop"`` for any other ``diff_method`` (PennyLane cannot differentiate broadcast tapes
+        with parameter-shift; asking for ``"broadcast"`` or ``"per_generator"`` then raises a
+        ``ValueError`` when gradients are needed, and works under ``torch.no_grad()``).
     pixel_method : {"max", "minmax"}
         Passed to :func:`qgan_helpers.measurement.to_pixels` for every patch.
 
@@ -390,7 +396,10 @@ class PatchQuantumGenerator(nn.Module):
             raise TypeError(f"diff_method: expected a string such as 'backprop', got {diff_method!r}")
         self.diff_method = diff_method
         if method is None:
-            method = "lean" if (device == "default.qubit" and diff_method == "backprop") else "broadcast"
+            if diff_method not in _BROADCAST_GRAD_METHODS:
+                method = "loop"  # broadcast tapes cannot be differentiated by parameter-shift (PennyLane #4462)
+            else:
+                method = "lean" if device == "default.qubit" else "broadcast"
         self.method = self._check_method(method)
         if pixel_method not in PIXEL_METHODS:
             raise ValueError(f"pixel_method: expected one of {PIXEL_METHODS}, got {pixel_method!r}")
@@ -494,6 +503,16 @@ class PatchQuantumGenerator(nn.Module):
         if method == "lean":
             angles = torch.cat([enc.reshape(g * b, n), w.reshape(g * b, d * n)], dim=1)
             return self.replay().probs(angles).reshape(g, b, 2**n)
+        if (
+            method in ("broadcast", "per_generator")
+            and self.diff_method not in _BROADCAST_GRAD_METHODS
+            and torch.is_grad_enabled()
+            and (enc.requires_grad or w.requires_grad)
+        ):
+            raise ValueError(
+                f"method: {method!r} evaluates broadcast tapes, which diff_method={self.diff_method!r} cannot "
+                "differentiate (PennyLane #4462); use method='loop', diff_method='backprop', or run under torch.no_grad()"
+            )
         circuit = self.qnode()
         if method == "broadcast":
             return circuit(enc.reshape(g * b, n), w.reshape(g * b, d, n)).reshape(g, b, 2**n)

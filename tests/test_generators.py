@@ -96,7 +96,26 @@ def test_fast_paths_match_the_per_sample_loop_values_and_gradients(gen, noise, r
 
 def test_default_method_is_the_lean_replay(gen):
     assert gen.method == "lean"
-    assert PatchQuantumGenerator(device="lightning.qubit").method == "broadcast"
+    # lightning.qubit defaults to parameter-shift, which cannot differentiate broadcast tapes: loop
+    assert PatchQuantumGenerator(device="lightning.qubit").method == "loop"
+    assert PatchQuantumGenerator(device="lightning.qubit", diff_method="backprop").method == "broadcast"
+
+
+def test_parameter_shift_defaults_to_the_loop_and_broadcast_is_refused_with_gradients():
+    torch.manual_seed(0)
+    kwargs = dict(n_qubits=3, n_ancillas=1, depth=1, n_generators=2, n_pixels=8, diff_method="parameter-shift")
+    g = PatchQuantumGenerator(**kwargs)
+    assert g.method == "loop"
+    z = torch.rand(3, 3)
+    g(z).sum().backward()
+    assert g.weights.grad is not None and float(g.weights.grad.abs().max()) > 0
+    for method in ("broadcast", "per_generator"):
+        b = PatchQuantumGenerator(**kwargs, method=method)
+        with torch.no_grad():  # forward-only use (sampling) is fine and equals the loop
+            assert torch.allclose(b(z), b(z, method="loop"), atol=1e-12)
+        with pytest.raises(ValueError, match=f"method: '{method}' evaluates broadcast tapes, which "
+                                             "diff_method='parameter-shift' cannot differentiate"):
+            b(z)
 
 
 def test_each_patch_matches_an_independent_numpy_state_vector(gen, noise):
