@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 export PATH := $(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: setup execute book test unit notebooks strict-book browser browser-deps clean
+.PHONY: setup execute book student test unit notebooks strict-book browser browser-deps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ execute: setup
 
 book: execute
 	$(BIN)/jupyter-book build .
+
+# The student edition (no solutions) in _build/student/_build/html; reuses the execution cache and
+# fails if any solution text reaches the site. See book/instructors.md.
+student: execute
+	$(BIN)/python -m qgan_helpers.edition config --out _build/student/_config.yml
+	$(BIN)/jupyter-book build . --config _build/student/_config.yml --path-output _build/student
+	$(BIN)/python -m qgan_helpers.edition check _build/student/_build/html
 
 unit: setup
 	$(BIN)/python -m pytest tests -n $(JOBS) -q --ignore=tests/browser
