@@ -42,7 +42,7 @@ import pennylane as qml
 import torch
 
 from qgan_helpers.circuits import patch_ansatz, patch_weight_shape, seed_ansatz, seed_weight_shape
-from qgan_helpers.devices import make_qnode
+from qgan_helpers.devices import _positive_int, make_qnode
 
 __all__ = [
     "ANSATZES",
@@ -69,14 +69,6 @@ _TEMPLATES = {"seed": seed_ansatz, "patch": patch_ansatz}
 
 
 # -- validators ---------------------------------------------------------------------------------------
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected a positive integer, got {value!r} of type {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value}")
-    return int(value)
-
-
 def _non_negative_float(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name}: expected a non-negative number, got {value!r} of type {type(value).__name__}")
@@ -402,6 +394,18 @@ def _check_index(param: Any, size: int) -> int:
     return int(param)
 
 
+def _weights_and_index(weights: Any, ansatz: str, cost: str, param: Any) -> tuple[np.ndarray, int, int]:
+    """Validate ``ansatz``, ``cost``, ``weights`` and ``param``; return (weights, n_qubits, flat index)."""
+    _choice("ansatz", ansatz, ANSATZES)
+    _choice("cost", cost, COSTS)
+    w0 = np.asarray(qml.math.to_numpy(weights)) if weights is not None else None
+    if w0 is None or w0.ndim < 2:
+        raise ValueError(f"weights: expected a weight tensor of shape (layers, n, ...), got {w0!r}")
+    n = int(w0.shape[1])
+    w = _check_weights(weights, ansatz, n)
+    return w, n, _check_index(param, w.size)
+
+
 def exact_gradient(weights: Any, *, ansatz: str = "seed", cost: str = "local", param: int = 0) -> float:
     """The exact ``dC/dtheta_param`` at ``weights`` (backprop on ``default.qubit``).
 
@@ -417,14 +421,7 @@ def exact_gradient(weights: Any, *, ansatz: str = "seed", cost: str = "local", p
     >>> round(exact_gradient(np.array([[np.pi / 2]]), ansatz="patch"), 6)   # d cos(theta) at pi/2
     -1.0
     """
-    _choice("ansatz", ansatz, ANSATZES)
-    _choice("cost", cost, COSTS)
-    w0 = np.asarray(qml.math.to_numpy(weights)) if weights is not None else None
-    if w0 is None or w0.ndim < 2:
-        raise ValueError(f"weights: expected a weight tensor of shape (layers, n, ...), got {w0!r}")
-    n = int(w0.shape[1])
-    w = _check_weights(weights, ansatz, n)
-    k = _check_index(param, w.size)
+    w, n, k = _weights_and_index(weights, ansatz, cost, param)
     qnode = make_qnode(_circuit(ansatz, cost, n), wires=n, interface="torch", diff_method="backprop")
     t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
     (grad,) = torch.autograd.grad(qnode(t), t)
@@ -481,14 +478,7 @@ def shot_gradient_estimates(
     >>> abs(float(g.mean())) < 0.01, round(float(g.var() / parameter_shift_variance(0.0, 0.0, 100)), 1)
     (True, 1.0)
     """
-    _choice("ansatz", ansatz, ANSATZES)
-    _choice("cost", cost, COSTS)
-    w0 = np.asarray(qml.math.to_numpy(weights)) if weights is not None else None
-    if w0 is None or w0.ndim < 2:
-        raise ValueError(f"weights: expected a weight tensor of shape (layers, n, ...), got {w0!r}")
-    n = int(w0.shape[1])
-    w = _check_weights(weights, ansatz, n)
-    k = _check_index(param, w.size)
+    w, n, k = _weights_and_index(weights, ansatz, cost, param)
     n_shots = _positive_int("shots", shots)
     r = _positive_int("repeats", repeats)
     if r < 2:
