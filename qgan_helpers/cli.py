@@ -11,12 +11,14 @@
     python -m qgan_helpers train qbm --seed 0 --out checkpoints/born/qbm_bas2x2_seed0.pt
     python -m qgan_helpers train prior --prior qcbm --seed 0 --out checkpoints/born/prior_qcbm_seed0.pt
     python -m qgan_helpers sample checkpoints/born/qcbm_bas3x3_seed0.pt --n 1000 --seed 1 --out bits.npy
+    python -m qgan_helpers train hybrid --seed 0 --out checkpoints/hybrid_fixed_seed0.pt
+    python -m qgan_helpers sample checkpoints/hybrid_fixed_seed0.pt --n 16 --seed 1 --out digits28.npy
 
 ``train`` writes ``PATH.pt`` and its provenance ``PATH.json`` (the exact command, seed, steps, wall
 time, final metrics, package versions). ``sample`` writes what the checkpoint's model generates:
 
-* image generators (``patch``, ``prior``): a float32 array of shape ``(N, H, W)`` (the checkpoint's
-  image shape, ``(N, 8, 8)`` for the digits) with values in ``[0, 1]``. For a conditional checkpoint
+* image generators (``patch``, ``prior``, ``hybrid``): a float32 array of shape ``(N, H, W)`` (the checkpoint's
+  image shape, ``(N, 8, 8)`` for the digits, ``(N, 28, 28)`` for ``hybrid``) with values in ``[0, 1]``. For a conditional checkpoint
   without ``--digit`` the samples cycle through the classes: sample ``i`` shows digit ``i % 10`` (so
   ``--n 20`` gives two of each);
 * Born machines (``qcbm``, ``qbm``): an int64 array of bit strings of shape ``(N, visible units)``
@@ -120,18 +122,10 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     import torch
 
-    from qgan_helpers.training import CONDITIONAL_DEFAULTS, PATCH_DEFAULTS, save_checkpoint, train_patch_qgan
+    from qgan_helpers.training import CONDITIONAL_DEFAULTS, PATCH_DEFAULTS, train_patch_qgan
 
     torch.set_num_threads(args.threads)
-    overrides: dict[str, Any] = {}
-    if args.steps is not None:
-        overrides["steps"] = args.steps
-        defaults = CONDITIONAL_DEFAULTS if args.conditional else PATCH_DEFAULTS
-        every = args.eval_every or min(defaults["eval_every"], args.steps)
-        overrides["eval_every"] = every
-        overrides["sample_every"] = every
-    elif args.eval_every is not None:
-        overrides["eval_every"] = args.eval_every
+    overrides = _step_overrides(args, CONDITIONAL_DEFAULTS if args.conditional else PATCH_DEFAULTS)
     if args.depth is not None:
         overrides["depth"] = args.depth
     ckpt = train_patch_qgan(
@@ -142,6 +136,27 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         progress=not args.no_progress,
         **overrides,
     )
+    return _save_run(args, argv, out, ckpt, ("mmd2", "accuracy", "min_accuracy"))
+
+
+def _step_overrides(args: argparse.Namespace, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The hidden ``--steps`` / ``--eval-every`` knobs as keyword overrides of a training run."""
+    overrides: dict[str, Any] = {}
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+        every = args.eval_every or min(defaults["eval_every"], args.steps)
+        overrides["eval_every"] = every
+        overrides["sample_every"] = every
+    elif args.eval_every is not None:
+        overrides["eval_every"] = args.eval_every
+    return overrides
+
+
+def _save_run(args: argparse.Namespace, argv: Sequence[str], out: Path, ckpt: Any, shown_keys: Sequence[str],
+              where: str = "") -> int:
+    """Save a trained :class:`~qgan_helpers.training.Checkpoint` with the command's provenance; print one line."""
+    from qgan_helpers.training import save_checkpoint
+
     provenance = {
         "command": _command(argv),
         **ckpt.provenance,
@@ -154,8 +169,8 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     except OSError as err:
         raise CLIError(f"--out: cannot write {args.out!r} ({err.strerror or err})") from None
     final = ckpt.history.final_metrics()
-    shown = ", ".join(f"{k} {final[k]:.4f}" for k in ("mmd2", "accuracy", "min_accuracy") if k in final)
-    print(f"wrote {pt} and {js.name}: {ckpt.history.steps} steps in {ckpt.history.wall_time:.1f} s; {shown}")
+    shown = ", ".join(f"{k} {final[k]:.4f}" for k in shown_keys if k in final)
+    print(f"wrote {pt} and {js.name}: {ckpt.history.steps} steps in {ckpt.history.wall_time:.1f} s{where}; {shown}")
     return 0
 
 
@@ -197,6 +212,47 @@ def _run_train_born(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- train hybrid
+def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--variant", choices=("fixed", "seed", "classical", "direct"), default="fixed",
+        help="fixed (default): z encoded, sigmoid output, stabilisers; seed: the seed article as written "
+        "(z ignored, no output activation); classical: a classical generator with at most as many parameters; "
+        "direct: the fixed decoder fed with the noise directly (no circuit). All with the same budget.",
+    )
+    p.add_argument(
+        "--encoding", choices=("angle", "amplitude"), default=None,
+        help="latent encoding of the fixed model: angle (default, 4 numbers) or amplitude (16 numbers on 4 qubits)",
+    )
+    p.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of weights, batches and noise (default 0)")
+    p.add_argument("--out", required=True, metavar="PATH.pt", help="checkpoint to write (PATH.json is written beside it)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=_int("threads", 1), default=1, help="torch threads (default 1)")
+    # hidden knobs, for tests and experiments
+    p.add_argument("--steps", type=_int("steps", 1), default=None, help=argparse.SUPPRESS)
+    p.add_argument("--eval-every", type=_int("eval-every", 1), default=None, help=argparse.SUPPRESS)
+    p.add_argument("--eval-samples", type=_int("eval-samples", 2), default=None, help=argparse.SUPPRESS)
+
+
+def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.encoding is not None and args.variant != "fixed":
+        raise CLIError(f"--encoding: only the fixed variant encodes z; drop --encoding with --variant {args.variant}")
+    out = _writable_out(args.out, ".pt")
+
+    import torch
+
+    from qgan_helpers.hybrid import HYBRID_DEFAULTS, train_hybrid_qgan
+
+    torch.set_num_threads(args.threads)
+    overrides = _step_overrides(args, HYBRID_DEFAULTS)
+    if args.encoding is not None:
+        overrides["encoding"] = args.encoding
+    if args.eval_samples is not None:
+        overrides["eval_samples"] = args.eval_samples
+    ckpt = train_hybrid_qgan(args.variant, seed=args.seed, progress=not args.no_progress, **overrides)
+    return _save_run(args, argv, out, ckpt, ("mmd2", "coverage"), f" on {ckpt.config['data_source']}")
+
+
 TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace, Sequence[str]], int]]] = {
     "patch": ("the patch QGAN (Huang et al. 2021) on the 8x8 digits", _add_patch_arguments, _run_train_patch),
     "qcbm": ("a quantum circuit Born machine on bars-and-stripes 3x3 (9 qubits, MMD loss)", _add_born_arguments,
@@ -205,6 +261,8 @@ TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
             _run_train_born),
     "prior": ("a GAN on the 8x8 digits whose latent prior is a QCBM, random bits or a Gaussian", _add_prior_arguments,
               _run_train_born),
+    "hybrid": ("the seed's 28x28 hybrid QGAN (4-qubit circuit + decoder, CNN discriminator) and its baselines",
+               _add_hybrid_arguments, _run_train_hybrid),
 }
 """``train`` sub-commands: name -> (help, add_arguments(parser), run(args, argv) -> exit code)."""
 
@@ -297,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sample",
         help="draw images (or bit strings) from a checkpoint into a .npy file",
         description="Draw N samples from a checkpoint. Image generators give float32 images of the checkpoint's "
-        "shape, (N, 8, 8) for the digits, with values in [0, 1]; for a conditional checkpoint without --digit, "
+        "shape, (N, 8, 8) for the digits and (N, 28, 28) for the hybrid QGAN, with values in [0, 1]; for a conditional checkpoint without --digit, "
         "sample i shows digit i %% 10. Born machines (qcbm, qbm) give int64 bit strings of shape "
         "(N, visible units) with values in {0, 1}.",
     )

@@ -379,3 +379,107 @@ def test_bad_data_set_name_classes_and_limit(tmp_path, capsys):
     with pytest.raises(TypeError, match=r"root: expected a directory path \(str or path-like\), got int"):
         load_mnist(root=3)
     assert capsys.readouterr().out == ""  # errors come before any fallback message
+
+
+# ----------------------------------------------------------------------------------------------
+# CIFAR-10 in grayscale: tiny pickle batches in torchvision's layout, written by the test
+# ----------------------------------------------------------------------------------------------
+from qgan_helpers.data import CIFAR10_DIR, LUMA_WEIGHTS, cifar10_gray, load_cifar10_gray  # noqa: E402
+
+CIFAR_FALLBACK = "8x8 digits upsampled to 28x28 (offline fallback, not CIFAR-10)"
+
+
+def write_cifar_batches(root: Path, n_per_batch: int = 2, seed: int = 0) -> dict[str, tuple[np.ndarray, list[int]]]:
+    """torchvision's cifar-10-batches-py layout: pickled dicts with 'data' (N, 3072) uint8 and 'labels'."""
+    import pickle
+
+    rng = np.random.default_rng(seed)
+    folder = root / CIFAR10_DIR
+    folder.mkdir(parents=True)
+    out = {}
+    for k, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
+        data = rng.integers(0, 256, size=(n_per_batch, 3072), dtype=np.uint8)
+        labels = [(k * n_per_batch + j) % 10 for j in range(n_per_batch)]
+        with open(folder / name, "wb") as f:
+            pickle.dump({"batch_label": name, "data": data, "labels": labels, "filenames": []}, f)
+        out[name] = (data, labels)
+    return out
+
+
+def numpy_gray(rows: np.ndarray) -> np.ndarray:
+    """Independent luma: per image R = row[:1024], G = row[1024:2048], B = row[2048:], each 32x32 row-major."""
+    r, g, b = (rows[:, i * 1024 : (i + 1) * 1024].reshape(-1, 32, 32) / 255.0 for i in range(3))
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def test_cifar10_gray_reads_pickle_batches(tmp_path, capsys):
+    written = write_cifar_batches(tmp_path, n_per_batch=2)
+    data = load_cifar10_gray(root=tmp_path, size=None)
+    assert capsys.readouterr().out == ""
+    assert not data.fallback and data.source == "CIFAR-10 (grayscale, 32x32)"
+    rows = np.concatenate([written[f"data_batch_{i}"][0] for i in range(1, 6)])
+    labels = sum((written[f"data_batch_{i}"][1] for i in range(1, 6)), [])
+    assert data.images.shape == (10, 32, 32) and data.images.dtype == torch.float32
+    np.testing.assert_allclose(data.images.numpy(), numpy_gray(rows), atol=1e-6)
+    assert data.labels.tolist() == labels and data.labels.dtype == torch.int64
+    test = load_cifar10_gray(root=tmp_path, train=False, size=None)
+    np.testing.assert_allclose(test.images.numpy(), numpy_gray(written["test_batch"][0]), atol=1e-6)
+
+
+def test_cifar10_gray_resized_to_28_and_selection(tmp_path):
+    written = write_cifar_batches(tmp_path, n_per_batch=3, seed=2)
+    data = load_cifar10_gray(root=tmp_path)  # default: 28x28 for the seed's CNN
+    assert data.source == "CIFAR-10 (grayscale, 28x28)" and data.images.shape == (15, 28, 28)
+    assert 0.0 <= float(data.images.min()) and float(data.images.max()) <= 1.0
+    full = load_cifar10_gray(root=tmp_path, size=None)
+    torch.testing.assert_close(data.images, upsample(full.images, 28).clamp(0, 1))
+    picked = load_cifar10_gray(root=tmp_path, classes=[1, 3], limit=2, size=None)
+    assert picked.labels.tolist() == [1, 3]
+    keep = np.isin(full.labels.numpy(), [1, 3])
+    torch.testing.assert_close(picked.images, full.images[torch.from_numpy(keep)][:2])
+
+
+def test_cifar10_luma_weights_and_pure_colours():
+    rows = np.zeros((3, 3072), dtype=np.uint8)
+    for i in range(3):
+        rows[i, i * 1024 : (i + 1) * 1024] = 255  # pure red, green, blue
+    gray = cifar10_gray(rows, size=None)
+    assert [round(float(g.mean()), 6) for g in gray] == list(LUMA_WEIGHTS)
+    with pytest.raises(ValueError, match=r"data: expected CIFAR-10 rows of shape \(N, 3072\), got \(2, 3\)"):
+        cifar10_gray(np.zeros((2, 3), np.uint8))
+
+
+def test_cifar10_fallback_is_honest(tmp_path, capsys):
+    data = load_cifar10_gray(root=tmp_path)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("load_cifar10_gray: CIFAR-10 not found: missing data_batch_1")
+    assert CIFAR_FALLBACK in out and data.fallback and data.source == CIFAR_FALLBACK
+    train_digits, _ = load_digits_tensors(split="train")
+    torch.testing.assert_close(data.images, upsample(train_digits, 28))
+    with pytest.raises(FileNotFoundError, match=r"load_cifar10_gray: CIFAR-10 not found: missing test_batch"):
+        load_cifar10_gray(root=tmp_path, train=False, fallback=False)
+
+
+def test_cifar10_bad_inputs(tmp_path, capsys):
+    folder = tmp_path / CIFAR10_DIR
+    folder.mkdir()
+    (folder / "test_batch").write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match=r"root: .*test_batch' is not a readable CIFAR-10 batch"):
+        load_cifar10_gray(root=tmp_path, train=False)
+    import pickle
+
+    (folder / "test_batch").write_bytes(pickle.dumps({"data": np.zeros((2, 10), np.uint8), "labels": [0, 1]}))
+    with pytest.raises(ValueError, match=r"has data of shape \(2, 10\) and 2 labels; expected \(N, 3072\)"):
+        load_cifar10_gray(root=tmp_path, train=False)
+    (folder / "test_batch").write_bytes(pickle.dumps([1, 2]))
+    with pytest.raises(ValueError, match=r"is not a CIFAR-10 batch \(expected a dict with 'data' and 'labels'\)"):
+        load_cifar10_gray(root=tmp_path, train=False)
+    with pytest.raises(ValueError, match=r"limit: expected a positive integer, got 0"):
+        load_cifar10_gray(root=tmp_path, limit=0)
+    with pytest.raises(ValueError, match=r"size: expected a positive integer, got -1"):
+        load_cifar10_gray(root=tmp_path, size=-1)
+    with pytest.raises(ValueError, match=r"classes: expected ints in 0..9, got 12"):
+        load_cifar10_gray(root=tmp_path, classes=[12])
+    with pytest.raises(TypeError, match=r"root: expected a directory path \(str or path-like\), got int"):
+        load_cifar10_gray(root=3)
+    assert capsys.readouterr().out == ""
