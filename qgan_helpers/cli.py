@@ -13,6 +13,9 @@
     python -m qgan_helpers sample checkpoints/born/qcbm_bas3x3_seed0.pt --n 1000 --seed 1 --out bits.npy
     python -m qgan_helpers train hybrid --seed 0 --out checkpoints/hybrid_fixed_seed0.pt
     python -m qgan_helpers sample checkpoints/hybrid_fixed_seed0.pt --n 16 --seed 1 --out digits28.npy
+    python -m qgan_helpers sample checkpoints/patch_digit0_seed0.pt --n 445 --seed 1 --out zeros.npy
+    python -m qgan_helpers evaluate zeros.npy --digit 0 --params 160
+    python -m qgan_helpers train features --dataset digits --seed 0 --out qgan_helpers/metrics/weights/digits.pt
 
 ``train`` writes ``PATH.pt`` and its provenance ``PATH.json`` (the exact command, seed, steps, wall
 time, final metrics, package versions). ``sample`` writes what the checkpoint's model generates:
@@ -28,12 +31,16 @@ The progress bar goes to stderr, a one-line summary to stdout. Every usage error
 argument, a missing or unreadable checkpoint, ``--digit`` on an unconditional checkpoint, an
 unwritable ``--out`` -- prints ONE line ``qgan_helpers: error: ...`` on stderr and exits with code 2.
 
+``evaluate`` scores generated images of one digit on held-out real images with the whole suite of
+:mod:`qgan_helpers.metrics.suite`, printed beside the reference rows (``--json`` for JSON).
+
 Each model family of ``train`` is one entry of :data:`TRAINERS`; a new family is one more entry.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -253,6 +260,35 @@ def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return _save_run(args, argv, out, ckpt, ("mmd2", "coverage"), f" on {ckpt.config['data_source']}")
 
 
+# ---------------------------------------------------------------------------------------------- train features
+def _add_features_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", default="digits", help="data set whose training split trains the network (default digits)")
+    p.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of weights, batches and shifts (default 0)")
+    p.add_argument("--out", required=True, metavar="PATH.pt", help="weights to write (PATH.json is written beside it)")
+    p.add_argument("--threads", type=_int("threads", 1), default=1, help="torch threads (default 1)")
+
+
+def _run_train_features(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from qgan_helpers.metrics.datasets import DATASETS
+
+    if args.dataset not in DATASETS:
+        raise CLIError(f"--dataset: expected one of {sorted(DATASETS)}, got {args.dataset!r}")
+    out = _writable_out(args.out, ".pt")
+
+    import torch
+
+    from qgan_helpers.metrics.features import save_feature_network, train_feature_network
+
+    torch.set_num_threads(args.threads)
+    trained = train_feature_network(args.dataset, seed=args.seed)
+    try:
+        pt, js = save_feature_network(out, trained, _command(argv))
+    except OSError as err:
+        raise CLIError(f"--out: cannot write {args.out!r} ({err.strerror or err})") from None
+    print(f"wrote {pt} and {js.name}: held-out accuracy {trained.accuracy:.4f} on {trained.n_heldout} images")
+    return 0
+
+
 TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace, Sequence[str]], int]]] = {
     "patch": ("the patch QGAN (Huang et al. 2021) on the 8x8 digits", _add_patch_arguments, _run_train_patch),
     "qcbm": ("a quantum circuit Born machine on bars-and-stripes 3x3 (9 qubits, MMD loss)", _add_born_arguments,
@@ -263,6 +299,8 @@ TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
               _run_train_born),
     "hybrid": ("the seed's 28x28 hybrid QGAN (4-qubit circuit + decoder, CNN discriminator) and its baselines",
                _add_hybrid_arguments, _run_train_hybrid),
+    "features": ("the feature network the image measures use (a small CNN on a data set's training split)",
+                 _add_features_arguments, _run_train_features),
 }
 """``train`` sub-commands: name -> (help, add_arguments(parser), run(args, argv) -> exit code)."""
 
@@ -338,11 +376,57 @@ def _save_array(out: Path, out_text: str, array: Any, what: str) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- evaluate
+def _run_evaluate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    path = Path(args.samples)
+    if path.suffix != ".npy":
+        raise CLIError(f"samples: expected a .npy file (as written by 'sample'), got {args.samples!r}")
+    if not path.is_file():
+        raise CLIError(f"samples: no such file {args.samples!r}")
+    if not 0 <= args.digit <= 9:
+        raise CLIError(f"--digit: expected a digit in 0..9, got {args.digit}")
+    if args.repeats < 1:
+        raise CLIError(f"--repeats: expected a positive number of draws, got {args.repeats}")
+
+    import numpy as np
+    import torch
+
+    from qgan_helpers.metrics.datasets import DATASETS
+    from qgan_helpers.metrics.suite import ScoreTable, evaluate_images, reference_rows
+
+    if args.dataset not in DATASETS:
+        raise CLIError(f"--dataset: expected one of {sorted(DATASETS)}, got {args.dataset!r}")
+    torch.set_num_threads(1)
+    try:
+        samples = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise CLIError(f"samples: {args.samples!r} is not a readable .npy array ({' '.join(str(err).split())[:120]})") from None
+    if samples.dtype.kind not in "fiu":
+        raise CLIError(f"samples: expected a numeric array of images, got dtype {samples.dtype}")
+    try:
+        row = evaluate_images(samples, args.digit, dataset=args.dataset, name=args.name or path.name,
+                              params=args.params, repeats=args.repeats, seed=args.seed)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    references = reference_rows(args.digit, dataset=args.dataset, budget=args.params, repeats=args.repeats,
+                                seed=args.seed)
+    if args.json:
+        payload = {"samples": row.as_dict(), "references": [r.as_dict() for r in references]}
+        print(json.dumps(payload, indent=2))
+        return 0
+    table = ScoreTable([row, *references], title=f"digit {args.digit}: {len(samples)} generated images against "
+                       f"the {row.n} held-out real images ({args.dataset})")
+    print(table)
+    if row.copying:
+        print("* flagged: the generated images sit much closer to training images than real held-out images do")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (``train <model> ...`` and ``sample ...``)."""
     parser = _Parser(prog=PROG, description="Train and sample the course's generative models.")
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,evaluate}", parser_class=_Parser)
     sub.required = True
     train = sub.add_parser("train", help="train a model and write a checkpoint with its provenance")
     models = train.add_subparsers(dest="model", metavar="{" + ",".join(TRAINERS) + "}", parser_class=_Parser)
@@ -365,6 +449,26 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--digit", type=_int("digit"), default=None, metavar="D", help="class to draw (conditional checkpoints only; without it sample i shows digit i %% 10)")
     sample.add_argument("--out", required=True, metavar="PATH.npy", help="where to write the array")
     sample.set_defaults(run=_run_sample)
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="score generated images of one digit on held-out real images, beside reference rows",
+        description="Score N generated images of one digit (a .npy array (N, H, W) in [0, 1], N at least the "
+        "digit's held-out count, 89 for the 8x8 zeros) against the digit's held-out real images with the whole "
+        "suite -- two-sample accuracy, Fréchet distance, precision/recall/density/coverage, MMD² with the "
+        "median-heuristic width, the share classified as the digit, the memorisation test -- printed beside "
+        "reference rows: the real training images (the floor), the mean image, the mean plus pixel noise, "
+        "uniform noise and PCA-Gaussians.",
+    )
+    evaluate.add_argument("samples", metavar="SAMPLES.npy", help="generated images, e.g. written by 'sample'")
+    evaluate.add_argument("--digit", type=_int("digit"), required=True, metavar="D", help="the digit they should show")
+    evaluate.add_argument("--dataset", default="digits", help="the real data set (default digits: the 8x8 digits)")
+    evaluate.add_argument("--params", type=_int("params", 1), default=None, metavar="P",
+                          help="the generator's parameter count: adds the PCA-Gaussian of matching size")
+    evaluate.add_argument("--name", default=None, help="row name (default: the file name)")
+    evaluate.add_argument("--repeats", type=_int("repeats"), default=5, help="draws averaged over (default 5)")
+    evaluate.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of the draws (default 0)")
+    evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    evaluate.set_defaults(run=_run_evaluate)
     return parser
 
 

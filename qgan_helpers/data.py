@@ -37,6 +37,9 @@ __all__ = [
     "DATASETS",
     "DIGITS_FALLBACK_SOURCE",
     "load_digits_tensors",
+    "HELDOUT_FRACTION",
+    "SPLIT_SEED",
+    "heldout_mask",
     "digits_dataloader",
     "make_dataloader",
     "upsample",
@@ -56,7 +59,7 @@ DATASETS: tuple[str, ...] = ("MNIST", "FashionMNIST", "KMNIST")
 DIGITS_FALLBACK_SOURCE = "8x8 digits upsampled to 28x28 (offline fallback, not {name})"
 """Template of :attr:`ImageData.source` when a loader fell back to the bundled digits."""
 
-_SPLITS = (None, "train", "test")
+_SPLITS = (None, "train", "heldout", "test")
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,8 +152,8 @@ def _check_classes(name: str, classes: Any) -> tuple[int, ...] | None:
 
 def _check_split(split: Any) -> str | None:
     if split not in _SPLITS:
-        raise ValueError(f"split: expected None, 'train' or 'test', got {split!r}")
-    return split
+        raise ValueError(f"split: expected None, 'train' or 'heldout' (alias 'test'), got {split!r}")
+    return "heldout" if split == "test" else split
 
 
 def _check_size(size: Any) -> tuple[int, int]:
@@ -180,12 +183,45 @@ def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def _test_mask(labels: np.ndarray) -> np.ndarray:
-    """Deterministic stratified split: every 5th image *of each class* is a test image (about 20 %)."""
+HELDOUT_FRACTION: float = 0.5
+"""Fraction of each digit's images held out from training (rounded down per digit)."""
+
+SPLIT_SEED: int = 20261205
+"""Seed of the one fixed train/held-out split of the bundled digits (see :func:`heldout_mask`)."""
+
+
+def heldout_mask(labels: np.ndarray) -> np.ndarray:
+    """The course's one train/held-out split: a boolean mask, ``True`` for held-out images.
+
+    For every class separately, a permutation drawn from ``numpy.random.default_rng(SPLIT_SEED)``
+    (one generator, classes in increasing order) picks ``floor(HELDOUT_FRACTION * n_c)`` of the
+    class's ``n_c`` images as held out. The split is fixed: every generator trains on the training
+    part, and every score is computed against the held-out part, which no model -- generator,
+    discriminator, feature network or digit classifier -- ever sees during training.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int, shape (N,)
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (N,)
+
+    Examples
+    --------
+    >>> mask = heldout_mask(np.array([0, 0, 1, 1, 1]))
+    >>> int(mask.sum()), bool(mask[:2].sum() == 1)
+    (2, True)
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels: expected a 1-d integer array of class labels, got shape {labels.shape} {labels.dtype}")
+    rng = np.random.default_rng(SPLIT_SEED)
     mask = np.zeros(len(labels), dtype=bool)
     for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
-        mask[idx[4::5]] = True
+        chosen = rng.permutation(len(idx))[: int(HELDOUT_FRACTION * len(idx))]
+        mask[idx[np.sort(chosen)]] = True
     return mask
 
 
@@ -196,9 +232,11 @@ def load_digits_tensors(digits: Any = None, *, split: str | None = None) -> tupl
     ----------
     digits : None, int or iterable of int, optional
         Which classes to keep: ``None`` (all ten), one digit such as ``3``, or several such as ``[0, 1]``.
-    split : {None, "train", "test"}, optional
-        ``None`` returns all 1797 images. ``"test"`` returns every 5th image of each class (355 images),
-        ``"train"`` the rest (1442 images); the two never overlap.
+    split : {None, "train", "heldout", "test"}, optional
+        ``None`` returns all 1797 images. ``"heldout"`` (alias ``"test"``) returns the held-out half
+        of each class (896 images, 89 zeros), ``"train"`` the other half (901 images, 89 zeros); the
+        two never overlap (see :func:`heldout_mask`). Generators train on ``"train"``; every
+        score is computed against ``"heldout"``.
 
     Returns
     -------
@@ -226,8 +264,8 @@ def load_digits_tensors(digits: Any = None, *, split: str | None = None) -> tupl
     images, labels = _digits_arrays()
     keep = np.ones(len(labels), dtype=bool)
     if split is not None:
-        test = _test_mask(labels)
-        keep &= test if split == "test" else ~test
+        held = heldout_mask(labels)
+        keep &= held if split == "heldout" else ~held
     if selected is not None:
         keep &= np.isin(labels, selected)
     return torch.tensor(images[keep]), torch.tensor(labels[keep])

@@ -57,7 +57,9 @@ def test_train_writes_checkpoint_and_provenance(trained):
     prov = json.loads(pt.with_suffix(".json").read_text())
     assert prov["command"].startswith("python -m qgan_helpers train patch --digit 0 --seed 0 --out ")
     assert prov["command"].endswith("--steps 2 --depth 1")
-    assert prov["seed"] == 0 and prov["steps"] == 2 and prov["wall_time_s"] > 0
+    assert prov["seed"] == 0 and prov["steps"] == 2
+    # recorded, rounded to 0.01 s (a fast run can read 0.0): never assert on its size
+    assert isinstance(prov["wall_time_s"], (int, float)) and prov["wall_time_s"] >= 0
     assert {"mmd2", "accuracy", "coverage"} <= set(prov["final_metrics"])
     assert "torch" in prov["packages"] and "pennylane" in prov["packages"]
 
@@ -139,7 +141,7 @@ def _one_line_error(capsys, argv: list[str]) -> str:
 @pytest.mark.parametrize(
     "argv, message",
     [
-        ([], "the following arguments are required: {train,sample}"),
+        ([], "the following arguments are required: {train,sample,evaluate}"),
         (["fly"], "invalid choice: 'fly'"),
         (["train"], "the following arguments are required: {" + ",".join(TRAINERS) + "}"),
         (["train", "vae", "--out", "x.pt"], "invalid choice: 'vae'"),

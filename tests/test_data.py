@@ -90,11 +90,11 @@ def test_digits_class_selection(sk_digits):
         np.testing.assert_array_equal(labels.numpy(), sk_labels[np.isin(sk_labels, [0, 1])])  # data-set order kept
 
 
-def test_digits_train_test_split_is_disjoint_and_stratified():
+def test_digits_train_heldout_split_is_disjoint_and_stratified():
     all_images, all_labels = load_digits_tensors()
     train_x, train_y = load_digits_tensors(split="train")
-    test_x, test_y = load_digits_tensors(split="test")
-    assert len(train_y) + len(test_y) == 1797 and (len(train_y), len(test_y)) == (1442, 355)
+    test_x, test_y = load_digits_tensors(split="heldout")
+    assert len(train_y) + len(test_y) == 1797 and (len(train_y), len(test_y)) == (901, 896)
     # together the splits are exactly the data set (as a multiset of (image, label) rows): a partition
     def rows(x, y):
         table = np.column_stack([x.reshape(len(y), -1).numpy(), y.numpy()])
@@ -103,8 +103,8 @@ def test_digits_train_test_split_is_disjoint_and_stratified():
     both = rows(torch.cat([train_x, test_x]), torch.cat([train_y, test_y]))
     np.testing.assert_array_equal(both, rows(all_images, all_labels))
     ratio = torch.bincount(test_y, minlength=10).float() / torch.bincount(all_labels, minlength=10).float()
-    assert torch.all((ratio > 0.18) & (ratio < 0.21))
-    _, test_3 = load_digits_tensors(3, split="test")
+    assert torch.all((ratio > 0.49) & (ratio <= 0.5))
+    _, test_3 = load_digits_tensors(3, split="heldout")
     assert len(test_3) == int((test_y == 3).sum())
 
 
@@ -326,7 +326,7 @@ def test_bad_digits(digits, message):
         ({"batch_size": 2.0}, r"batch_size: expected a positive integer, got 2\.0"),
         ({"batch_size": 5000}, r"batch_size: expected at most 1797 \(the number of images\) with drop_last=True"),
         ({"seed": -1}, r"seed: expected a non-negative integer, got -1"),
-        ({"split": "validation"}, r"split: expected None, 'train' or 'test', got 'validation'"),
+        ({"split": "validation"}, r"split: expected None, 'train' or 'heldout' \(alias 'test'\), got 'validation'"),
     ],
 )
 def test_bad_dataloader_arguments(kwargs, message):

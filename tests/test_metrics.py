@@ -1,4 +1,5 @@
-"""Tests of qgan_helpers.metrics: MMD² conventions and reference numbers, the digit classifier, parameter counts."""
+"""Tests of qgan_helpers.metrics: MMD² conventions and reference numbers, the median heuristic, the digit
+classifier, parameter counts. The image suite is tested in test_metrics_suite.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import pytest
 import torch
 
 from qgan_helpers.data import load_digits_tensors
-from qgan_helpers.metrics import ClassifierScore, classifier_score, count_parameters, digit_classifier, diversity, mmd2
+from qgan_helpers.metrics import (
+    ClassifierScore,
+    classifier_score,
+    count_parameters,
+    digit_classifier,
+    diversity,
+    median_heuristic,
+    mmd2,
+)
 
 
 def _mmd2_loops(x: np.ndarray, y: np.ndarray, sigma: float) -> float:
@@ -113,23 +122,23 @@ def test_mmd2_rejects_non_numeric():
 # ---------------------------------------------------------------------------------------------- classifier
 def test_digit_classifier_accuracy_and_cache():
     clf = digit_classifier()
-    assert clf.accuracy > 0.9
-    assert (clf.n_train, clf.n_test) == (1442, 355)
-    assert digit_classifier(0) is clf  # cached per process
-    images, labels = load_digits_tensors(split="test")
-    assert float((clf.predict(images) == labels.numpy()).mean()) == pytest.approx(clf.accuracy)
+    assert clf.accuracy > 0.95
+    assert (clf.n_train, clf.n_test) == (901, 896)
+    assert digit_classifier().network is clf.network  # the network is loaded once per process
+    images, labels = load_digits_tensors(split="heldout")
+    assert float((clf.predict(images) == labels.numpy()).mean()) == pytest.approx(clf.accuracy, abs=1e-6)
 
 
 def test_classifier_score_on_real_digits():
-    images, labels = load_digits_tensors(split="test")
+    images, labels = load_digits_tensors(split="heldout")
     score = classifier_score(images, intended=labels)
     assert isinstance(score, ClassifierScore)
-    assert score.accuracy == pytest.approx(digit_classifier().accuracy)
+    assert score.accuracy == pytest.approx(digit_classifier().accuracy, abs=1e-6)
     assert score.coverage == 10
     assert score.histogram.shape == (10,) and score.histogram.sum() == len(labels)
     assert set(score.per_class) == set(range(10)) and min(score.per_class.values()) > 0.85
     # one int for all samples; no intent gives no accuracy
-    threes, _ = load_digits_tensors(3, split="test")
+    threes, _ = load_digits_tensors(3, split="heldout")
     s3 = classifier_score(threes.reshape(len(threes), 64).numpy(), intended=3)
     assert s3.accuracy > 0.9 and s3.histogram.argmax() == 3
     assert classifier_score(threes).accuracy is None
@@ -145,7 +154,9 @@ def test_classifier_score_a_collapsed_generator_has_coverage_one():
 @pytest.mark.parametrize(
     "samples, intended, match",
     [
-        (np.zeros((4, 28, 28)), None, "samples: expected 8x8 images"),
+        (np.zeros((4, 28, 28)), None, r"samples: expected images of shape \(N, 8, 8\) or \(N, 64\)"),
+        (np.full((4, 8, 8), 1.5), None, r"samples: expected pixel values in \[0, 1\]"),
+        (np.full((4, 8, 8), np.nan), None, "samples: expected finite pixel values"),
         (np.zeros((4, 8, 8)), np.zeros(3, dtype=int), r"intended: expected one digit or an array of shape \(4,\)"),
         (np.zeros((4, 8, 8)), 11, "intended: expected digits 0..9"),
         (np.zeros((4, 8, 8)), np.full(4, 0.5), "intended: expected digits 0..9"),
@@ -156,11 +167,11 @@ def test_classifier_score_bad_inputs(samples, intended, match):
         classifier_score(samples, intended=intended)
 
 
-def test_classifier_score_bad_classifier_and_seed():
+def test_classifier_score_bad_classifier_and_dataset():
     with pytest.raises(TypeError, match="classifier: expected a DigitClassifier"):
         classifier_score(np.zeros((2, 8, 8)), classifier="svm")
-    with pytest.raises(ValueError, match="seed: expected a non-negative integer"):
-        digit_classifier(-1)
+    with pytest.raises(ValueError, match="dataset: expected one of"):
+        digit_classifier("imagenet")
 
 
 # ---------------------------------------------------------------------------------------------- parameters
@@ -183,3 +194,18 @@ def test_diversity_against_loops(zeros):
     assert 2.5 < diversity(zeros) < 4.0
     with pytest.raises(ValueError, match="samples: expected at least 2 samples"):
         diversity(zeros[:1])
+
+
+# ---------------------------------------------------------------------------------------------- median heuristic
+def test_median_heuristic_against_loops_and_in_mmd2(zeros):
+    x = zeros[:15].reshape(15, -1)
+    d = [np.linalg.norm(x[i] - x[j]) for i in range(15) for j in range(i + 1, 15)]
+    assert median_heuristic(zeros[:15]) == pytest.approx(np.median(d), rel=1e-10)
+    width = median_heuristic(zeros[100:])
+    assert mmd2(zeros[:50], zeros[100:], sigma="median") == pytest.approx(mmd2(zeros[:50], zeros[100:], width))
+    with pytest.raises(ValueError, match="sigma: expected a positive number, a list of them or 'median'"):
+        mmd2(zeros, zeros, sigma="mean")
+    with pytest.raises(ValueError, match="images: expected at least 2 images"):
+        median_heuristic(zeros[:1])
+    with pytest.raises(ValueError, match="images: all images are identical"):
+        median_heuristic(np.zeros((4, 8, 8)))
