@@ -11,6 +11,8 @@ Modules (one concept each):
 * :mod:`~qgan_helpers.hardware.mitigation` -- readout-error inversion and zero-noise extrapolation;
 * :mod:`~qgan_helpers.hardware.evaluate` -- :func:`sample_on_device` / :func:`mmd2_on_device`: a trained
   patch generator on a device, with or without mitigation;
+* :mod:`~qgan_helpers.hardware.per_circuit` -- per-circuit errors beside the set-level score: total
+  variation to the ideal distribution, pixel error, shot floor, aggregation over seeds;
 * :mod:`~qgan_helpers.hardware.transpile` -- depth and two-qubit counts after transpilation (chain vs ring);
 * :mod:`~qgan_helpers.hardware.budgets` -- circuit executions per training step (``qml.Tracker``), shots, time;
 * :mod:`~qgan_helpers.hardware.finetune` -- noise-aware fine-tuning with SPSA;
@@ -22,6 +24,14 @@ stays fast and :mod:`~qgan_helpers.hardware.remote` can answer "not configured" 
 
 from __future__ import annotations
 
+from qgan_helpers.hardware.per_circuit import (
+    aggregate_seeds,
+    circuit_errors,
+    mitigation_errors,
+    mitigation_probs,
+    pixel_error,
+    tv_distance,
+)
 from qgan_helpers.hardware.evaluate import (
     MITIGATIONS,
     ZNE_SCALES,
@@ -45,6 +55,12 @@ from qgan_helpers.hardware.qiskit_bridge import patch_angles, patch_circuit, qas
 from qgan_helpers.hardware.runner import AerRunner, counts_to_probs, fold_circuit
 
 __all__ = [
+    "aggregate_seeds",
+    "circuit_errors",
+    "mitigation_errors",
+    "mitigation_probs",
+    "pixel_error",
+    "tv_distance",
     "MITIGATIONS",
     "ZNE_SCALES",
     "device_probs",

@@ -90,7 +90,7 @@ def to_distribution(values: Any) -> np.ndarray:
     return v / total
 
 
-def mitigate_readout(probs: Any, matrices: Sequence[Any]) -> np.ndarray:
+def mitigate_readout(probs: Any, matrices: Sequence[Any], project: bool = True) -> np.ndarray:
     """Undo independent readout errors: apply each wire's inverse confusion matrix, then :func:`to_distribution`.
 
     Parameters
@@ -100,11 +100,17 @@ def mitigate_readout(probs: Any, matrices: Sequence[Any]) -> np.ndarray:
     matrices : list of n arrays of shape (2, 2)
         ``matrices[j][m, s]`` = probability of reading ``m`` on wire ``j`` prepared in ``s``
         (e.g. from :meth:`qgan_helpers.hardware.runner.AerRunner.calibrate_readout`).
+    project : bool
+        ``True`` (default): project the result with :func:`to_distribution` (clip negatives,
+        renormalise). ``False``: return the raw quasi-probabilities (entries may be negative; each
+        vector still sums to 1), e.g. to measure how much mass the projection removes.
 
     Returns
     -------
     numpy.ndarray, same shape as ``probs``
     """
+    if not isinstance(project, (bool, np.bool_)):
+        raise ValueError(f"project: expected True or False, got {project!r}")
     p, n = _probs_array("probs", probs)
     mats = _matrices(matrices, n)
     inverses = []
@@ -112,10 +118,12 @@ def mitigate_readout(probs: Any, matrices: Sequence[Any]) -> np.ndarray:
         if abs(np.linalg.det(a)) < 1e-9:
             raise ValueError(f"matrices: expected invertible confusion matrices, matrix {j} is singular: {a.tolist()}")
         inverses.append(np.linalg.inv(a))
-    return to_distribution(apply_confusion(p, inverses))
+    raw = apply_confusion(p, inverses)
+    return to_distribution(raw) if project else raw
 
 
-def extrapolate_to_zero(scales: Sequence[float], probs: Sequence[Any], order: int = 1) -> np.ndarray:
+def extrapolate_to_zero(scales: Sequence[float], probs: Sequence[Any], order: int = 1,
+                        project: bool = True) -> np.ndarray:
     """Zero-noise extrapolation of probability vectors measured at several noise scales.
 
     Parameters
@@ -127,17 +135,24 @@ def extrapolate_to_zero(scales: Sequence[float], probs: Sequence[Any], order: in
     order : int
         Degree of the polynomial fit (1 = linear; with ``order = len(scales) - 1`` it is
         Richardson extrapolation).
+    project : bool
+        ``True`` (default): project the extrapolated values with :func:`to_distribution`.
+        ``False``: return them raw (quasi-probabilities that may be negative).
 
     Returns
     -------
     numpy.ndarray, shape (..., 2**n)
-        The extrapolated values, projected with :func:`to_distribution`.
+        The extrapolated values, projected with :func:`to_distribution` unless ``project=False``.
 
     Examples
     --------
     >>> extrapolate_to_zero([1, 3], [[0.7, 0.3], [0.6, 0.4]]).round(6).tolist()
     [0.75, 0.25]
+    >>> extrapolate_to_zero([1, 3], [[0.9, 0.1], [0.6, 0.4]], project=False).round(6).tolist()
+    [1.05, -0.05]
     """
+    if not isinstance(project, (bool, np.bool_)):
+        raise ValueError(f"project: expected True or False, got {project!r}")
     s = np.asarray(scales, dtype=float)
     if s.ndim != 1 or len(np.unique(s)) < 2 or not np.isfinite(s).all():
         raise ValueError(f"scales: expected at least two distinct finite scale factors, got {list(np.ravel(scales))}")
@@ -147,5 +162,5 @@ def extrapolate_to_zero(scales: Sequence[float], probs: Sequence[Any], order: in
         raise ValueError(f"probs: expected one array per scale ({len(s)}), got {len(probs)}")
     stacked = np.stack([_probs_array("probs", p)[0] for p in probs])  # (S, ..., 2**n)
     flat = stacked.reshape(len(s), -1)
-    zero = np.asarray(qml.noise.poly_extrapolate(s, flat, int(order)), dtype=float)
-    return to_distribution(zero.reshape(stacked.shape[1:]))
+    zero = np.asarray(qml.noise.poly_extrapolate(s, flat, int(order)), dtype=float).reshape(stacked.shape[1:])
+    return to_distribution(zero) if project else zero
