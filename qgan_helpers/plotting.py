@@ -22,7 +22,43 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["as_image_batch", "show_images", "moving_average", "history_series", "plot_losses", "draw_circuit"]
+__all__ = [
+    "COURSE_STYLE",
+    "use_course_style",
+    "as_image_batch",
+    "show_images",
+    "moving_average",
+    "history_series",
+    "plot_losses",
+    "draw_circuit",
+]
+
+COURSE_STYLE: dict[str, Any] = {
+    "figure.figsize": (7.0, 3.2),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "figure.constrained_layout.use": True,
+}
+"""The course's figure style: figures at most 7 inches (700 pixels) wide, so that the site shows
+them at about their drawn size and every label stays at 10-11 pt."""
+
+
+def use_course_style() -> None:
+    """Apply :data:`COURSE_STYLE` to matplotlib (call once at the top of a page).
+
+    Examples
+    --------
+    >>> use_course_style()
+    >>> plt.rcParams["font.size"]
+    11.0
+    """
+    plt.rcParams.update(COURSE_STYLE)
 
 
 def _positive_int(name: str, value: Any) -> int:

@@ -161,32 +161,3 @@ def _check_dloss(discriminator_loss: Any) -> None:
     expect(abs(got - want) < 1e-5, f"average the real and the fake terms over their own batch: expected {want:.5f}, got {got:.5f}")
 
 
-# --------------------------------------------------------------------------------------------
-@register(
-    "ex-gans-coverage",
-    "Class coverage from predicted labels",
-    "Count how often each digit was predicted (np.bincount(predictions, minlength=10)) and count the digits "
-    "whose count is at least min_count. Convert the result to a Python int.",
-    "class_coverage",
-)
-def _check_coverage(class_coverage: Any) -> None:
-    expect(callable(class_coverage), "class_coverage should be a function of (predictions, min_count=1)")
-    cases = [
-        ([0, 0, 0, 0], 1, 1),
-        ([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5], 1, 7),
-        ([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5], 2, 3),
-        ([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5], 4, 0),
-        (list(range(10)) * 3, 3, 10),
-    ]
-    for preds, min_count, want in cases:
-        for kind, arr in (("NumPy array", np.array(preds)), ("list", list(preds)), ("torch tensor", torch.tensor(preds))):
-            got = class_coverage(arr, min_count=min_count)
-            expect(
-                isinstance(got, (int, np.integer)) and not isinstance(got, bool),
-                f"class_coverage should return an int, got {type(got).__name__} ({got!r})",
-            )
-            if min_count > 1 and want != len(set(preds)) and int(got) == len(set(preds)):
-                expect(False, f"min_count={min_count} was ignored: a digit counts only if it was predicted at least min_count times")
-            expect(int(got) == want, f"class_coverage({preds} as a {kind}, min_count={min_count}) should be {want}, got {got}")
-    got = class_coverage(np.array([7, 7, 2]))
-    expect(isinstance(got, (int, np.integer)) and int(got) == 2, f"min_count should default to 1: class_coverage([7, 7, 2]) is 2, got {got!r}")

@@ -62,7 +62,15 @@ from qgan_helpers.metrics.references import (
 )
 from qgan_helpers.metrics.two_sample import two_sample_test
 
-__all__ = ["Measure", "MEASURES", "ImageScores", "evaluate_images", "reference_rows", "ScoreTable"]
+__all__ = [
+    "Measure",
+    "MEASURES",
+    "ImageScores",
+    "evaluate_images",
+    "evaluate_generator",
+    "reference_rows",
+    "ScoreTable",
+]
 
 
 @dataclass(frozen=True)
@@ -209,6 +217,56 @@ def evaluate_images(
         digit_accuracy=float((predict_digits(x, spec.name) == digit).mean()),
         nearer_train=mem.nearer_train, copying=mem.flagged, digit=digit, dataset=spec.name,
     )
+
+
+def evaluate_generator(
+    generator: Any,
+    digit: int,
+    *,
+    dataset: str = "digits",
+    name: str | None = None,
+    label: int | None = None,
+    repeats: int = 5,
+    seed: int = 0,
+) -> ImageScores:
+    """Sample a generator and score the samples with :func:`evaluate_images`.
+
+    Draws ``repeats`` times as many images as the digit has held-out images (445 for the zeros),
+    from noise seeded by ``seed``, so that the draws of :func:`evaluate_images` are disjoint.
+
+    Parameters
+    ----------
+    generator : torch.nn.Module
+        A course generator (noise -> images in ``[0, 1]``); its trainable parameters are counted.
+    digit : int
+        The digit to score against.
+    dataset : str
+    name : str, optional
+        Row name (default: the generator's class name).
+    label : int, optional
+        For a conditional generator, the class to draw (default: ``digit``).
+    repeats, seed : int
+
+    Returns
+    -------
+    ImageScores
+    """
+    import torch
+
+    from qgan_helpers.training import generate
+
+    if not isinstance(generator, torch.nn.Module):
+        raise TypeError(f"generator: expected a torch.nn.Module, got {type(generator).__name__}")
+    spec = dataset_spec(dataset)
+    digit = validation.integer("digit", digit, 0, 9)
+    repeats = _check_repeats(repeats)
+    n = len(real_images(spec.name, "heldout", digit)[0]) * repeats
+    conditional = bool(getattr(generator, "n_classes", 0) or 0)
+    labels = (digit if label is None else validation.integer("label", label, 0)) if conditional else None
+    samples = generate(generator, n, seed=validation.seed(seed), labels=labels, image_shape=spec.image_shape)
+    params = int(sum(p.numel() for p in generator.parameters() if p.requires_grad))
+    return evaluate_images(samples, digit, dataset=spec.name, name=name or type(generator).__name__,
+                           params=params, repeats=repeats, seed=seed)
 
 
 def reference_rows(
