@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 export PATH := $(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: setup execute book student test unit notebooks strict-book browser browser-deps clean
+.PHONY: setup execute book student grade fake-class test unit notebooks strict-book browser browser-deps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,23 +27,39 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-# Runs every notebook once, one per core, into the site build's execution cache; the build then
-# only renders. jcache exits 0 even when a notebook fails: such a notebook is not cached, so the
-# build runs it again and reports its traceback (and the strict build fails on it).
+# Runs every notebook not yet cached, $(JOBS) at a time, into the site build's execution cache; the
+# build then only renders. Fails (exit 1), naming each notebook, its cell and the first lines of the
+# error, if a cell raises, runs past the timeout (also a kernel that stops responding) or the kernel
+# dies; a failed notebook is not cached. (`jcache project execute` exited 0 in all these cases.)
 execute: setup
-	mkdir -p $(CACHE)
-	$(BIN)/jcache notebook -p $(CACHE) add $(wildcard book/*.ipynb) >/dev/null
-	$(BIN)/jcache project -p $(CACHE) execute --executor local-parallel --timeout 300
+	$(BIN)/python .ci/execute_notebooks.py --cache $(CACHE) --jobs $(JOBS) --timeout 300 $(wildcard book/*.ipynb)
 
 book: execute
 	$(BIN)/jupyter-book build .
 
-# The student edition (no solutions) in _build/student/_build/html; reuses the execution cache and
-# fails if any solution text reaches the site. See book/instructors.md.
+# The student edition (no solutions): the site in _build/student/_build/html (reuses the execution cache)
+# and the release students receive in _build/student/release (+ _build/student/qgan-course-student.zip):
+# release notebooks and the package without solutions/. Fails if solution text reaches either.
+# See book/instructors.md.
 student: execute
 	$(BIN)/python -m qgan_helpers.edition config --out _build/student/_config.yml
 	$(BIN)/jupyter-book build . --config _build/student/_config.yml --path-output _build/student
 	$(BIN)/python -m qgan_helpers.edition check _build/student/_build/html
+	$(BIN)/python -m qgan_helpers.edition release --out _build/student/release
+
+# Grade a class: SUBMISSIONS=<folder of <student>/<chapter>.ipynb> [ROSTER=roster.csv] [GRADES=grades].
+# Each notebook in its own sandbox, $(JOBS) at a time; writes grades.csv, manual.csv, totals.csv, canvas.csv.
+SUBMISSIONS ?= submissions
+GRADES ?= grades
+grade: setup
+	$(BIN)/python -m qgan_helpers.grading $(SUBMISSIONS) --out $(GRADES) --jobs $(JOBS) $(if $(ROSTER),--roster $(ROSTER))
+
+# A fake class of 10 students (devices and measurement) graded end to end into _build/fake-class/grades.
+fake-class: setup
+	rm -rf _build/fake-class
+	$(BIN)/python -m qgan_helpers.course.grading.fake _build/fake-class --students 10 --chapters devices,measurement
+	$(BIN)/python -m qgan_helpers.grading _build/fake-class/submissions --roster _build/fake-class/roster.csv \
+	  --out _build/fake-class/grades --jobs $(JOBS)
 
 unit: setup
 	$(BIN)/python -m pytest tests -n $(JOBS) -q --ignore=tests/browser

@@ -53,7 +53,9 @@ def test_train_records_the_command_that_reproduces_it(born_checkpoints):
         pt = born_checkpoints[kind]
         prov = json.loads(pt.with_suffix(".json").read_text())
         assert prov["command"] == expected.format(pt), kind
-        assert prov["steps"] == 3 and prov["wall_time_s"] > 0
+        assert prov["steps"] == 3, kind
+        # wall time is recorded (rounded to 0.01 s, so a fast run can read 0.0): never assert on its size
+        assert isinstance(prov["wall_time_s"], (int, float)) and prov["wall_time_s"] >= 0, kind
         payload = torch.load(pt, weights_only=True)
         assert payload["config"]["kind"] == ("prior-bits" if kind == "prior" else kind)
 
