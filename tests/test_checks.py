@@ -87,7 +87,7 @@ def test_each_chapter_has_at_least_three_exercises():
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.label)
 def test_reference_solution_is_correct_and_stub_is_not_attempted(ex: Exercise, capsys):
-    assert ex.hint_text.strip(), "every exercise needs a hint"
+    assert all(h.strip() for h in ex.hints), "every exercise needs a hint"
     assert ex.solution_path.exists(), f"missing solution file {ex.solution_path.name}"
     assert ex.check(ex.load_solution(), verbose=False).status == "correct"
     assert ex.check(..., verbose=False).status == "not attempted"

@@ -103,7 +103,7 @@ def test_every_registered_exercise_and_solution_file_is_in_the_book():
 @pytest.mark.parametrize("label,path", [(label, path) for label, path, _ in EXERCISES], ids=LABELS)
 def test_exercise_has_check_hint_solution_and_stub(label: str, path: Path):
     ex = exercise(label)  # KeyError when no checker is registered
-    assert ex.hint_text.strip(), f"{label}: empty hint"
+    assert all(h.strip() for h in ex.hints), f"{label}: empty hint"
     assert ex.title.strip(), f"{label}: empty title"
 
     # the reference solution: a file that defines the answer

@@ -21,7 +21,12 @@ wrong shapes -- :meth:`Exercise.check` catches it and reports it as "not yet".
 
 Reference solutions live as small Python files in ``qgan_helpers/solutions/<label>.py`` so that
 the book (``{literalinclude}`` inside the dropdown solution), :meth:`Exercise.solution` and the
-tests all show and run the same code.
+tests all show and run the same code. The student release of the course
+(:mod:`qgan_helpers.course.release`) ships the package without that folder: there
+:meth:`Exercise.solution` says so and :meth:`Exercise.load_solution` raises :class:`SolutionNotShipped`.
+
+Each exercise is worth :attr:`Exercise.points` points (default 1; ``register(..., points=2)``), which
+the grader (:mod:`qgan_helpers.course.grading`) uses unless the notebook's exercise cell overrides it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import pkgutil
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Callable, Literal
 
 __all__ = [
@@ -46,6 +52,9 @@ __all__ = [
     "all_exercises",
     "register",
     "is_stub",
+    "SolutionNotShipped",
+    "STUDENT_EDITION_NOTE",
+    "solutions_available",
 ]
 
 Status = Literal["correct", "not yet", "not attempted"]
@@ -54,6 +63,24 @@ SOLUTIONS_DIR = Path(__file__).resolve().parent.parent / "solutions"
 
 
 _REGISTRY: dict[str, "Exercise"] = {}
+
+#: What :meth:`Exercise.solution` says where the solutions are not installed (the student release).
+STUDENT_EDITION_NOTE = "the solutions are not part of the student edition of this course; ask your instructor"
+
+
+class SolutionNotShipped(LookupError):
+    """Raised by :meth:`Exercise.load_solution` where the package has no ``solutions`` folder (the student release)."""
+
+
+def solutions_available() -> bool:
+    """Whether this installation of the package has the reference solutions (the instructor's copy).
+
+    Examples
+    --------
+    >>> isinstance(solutions_available(), bool)
+    True
+    """
+    return SOLUTIONS_DIR.is_dir()
 
 
 class NotYet(Exception):
@@ -209,17 +236,22 @@ class Exercise:
         One line that says what is asked.
     checker : callable
         ``checker(answer)``; calls :func:`expect` for each requirement. Returning normally means correct.
-    hint : str
-        Printed by :meth:`hint`.
+    hint : str or tuple of str
+        Printed by :meth:`hint`. A tuple holds **graded hints**: the first call prints a nudge, the
+        next a stronger hint, and so on; after the last one :meth:`hint` points to the solution.
     answer_name : str
         The name the notebook and the solution file give the answer (a function or a variable).
+    points : float
+        What a correct answer is worth when the exercise is graded (default 1).
     """
 
     label: str
     title: str
     checker: Callable[[Any], None]
-    hint_text: str
+    hint_text: str | tuple[str, ...]
     answer_name: str
+    points: float = 1.0
+    hints_given: int = field(default=0, compare=False, repr=False)
 
     # -- the learner's interface -------------------------------------------------------------
     def check(self, answer: Any = ..., *, verbose: bool = True) -> CheckResult:
@@ -262,9 +294,30 @@ class Exercise:
 
     __call__ = check
 
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """All hints, from the gentlest to the strongest."""
+        return (self.hint_text,) if isinstance(self.hint_text, str) else tuple(self.hint_text)
+
     def hint(self) -> str:
-        """Print (and return) the hint."""
-        text = f"[{self.label}] hint: {self.hint_text}"
+        """Print (and return) the next hint: a nudge first, then stronger ones.
+
+        Examples
+        --------
+        >>> ex = Exercise("ex-demo-h", "t", lambda a: None, ("look at the shape", "use reshape"), "f")
+        >>> _ = ex.hint(); _ = ex.hint(); _ = ex.hint()
+        [ex-demo-h] hint 1 of 2: look at the shape
+        [ex-demo-h] hint 2 of 2: use reshape
+        [ex-demo-h] no more hints: ex.solution() shows a solution
+        """
+        hints = self.hints
+        if self.hints_given >= len(hints):
+            text = f"[{self.label}] no more hints: ex.solution() shows a solution"
+        elif len(hints) == 1:
+            text = f"[{self.label}] hint: {hints[0]}"
+        else:
+            text = f"[{self.label}] hint {self.hints_given + 1} of {len(hints)}: {hints[self.hints_given]}"
+        self.hints_given = min(self.hints_given + 1, len(hints))
         print(text)
         return text
 
@@ -274,17 +327,35 @@ class Exercise:
         return SOLUTIONS_DIR / f"{self.label.replace('-', '_')}.py"
 
     def solution_source(self) -> str:
-        """The reference solution's source code."""
+        """The reference solution's source code.
+
+        Raises
+        ------
+        SolutionNotShipped
+            In the student release, which has no solutions.
+        """
+        if not solutions_available():
+            raise SolutionNotShipped(f"[{self.label}] {STUDENT_EDITION_NOTE}")
         return self.solution_path.read_text()
 
     def solution(self) -> str:
-        """Print (and return) the reference solution."""
+        """Print (and return) the reference solution; in the student release, say that it is not included."""
+        if not solutions_available():
+            text = f"[{self.label}] {STUDENT_EDITION_NOTE}"
+            print(text)
+            return text
         source = self.solution_source()
         print(f"[{self.label}] a reference solution:\n\n{source}")
         return source
 
     def load_solution(self) -> Any:
-        """Execute the reference solution and return the answer it defines (used by the tests)."""
+        """Execute the reference solution and return the answer it defines (used by the tests).
+
+        Raises
+        ------
+        SolutionNotShipped
+            In the student release, which has no solutions.
+        """
         namespace: dict[str, Any] = {"__name__": f"solution_{self.label}"}
         exec(compile(self.solution_source(), str(self.solution_path), "exec"), namespace)
         if self.answer_name not in namespace:
@@ -292,8 +363,12 @@ class Exercise:
         return namespace[self.answer_name]
 
 
-def register(label: str, title: str, hint: str, answer_name: str) -> Callable[[Callable[[Any], None]], Exercise]:
+def register(
+    label: str, title: str, hint: str | Sequence[str], answer_name: str, *, points: float = 1.0
+) -> Callable[[Callable[[Any], None]], Exercise]:
     """Decorator that turns a checker function into a registered :class:`Exercise`.
+
+    ``points`` is what a correct answer is worth in the grader (positive; default 1).
 
     Examples
     --------
@@ -304,8 +379,17 @@ def register(label: str, title: str, hint: str, answer_name: str) -> Callable[[C
     'correct'
     """
 
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0:
+        raise ValueError(f"points: expected a positive number, got {points!r}")
+
+    if not isinstance(hint, str):
+        hint = tuple(hint)
+        if not hint or not all(isinstance(h, str) and h for h in hint):
+            raise ValueError(f"hint: expected a text or a non-empty list of texts, got {hint!r}")
+
     def decorate(checker: Callable[[Any], None]) -> Exercise:
-        ex = Exercise(label=label, title=title, checker=checker, hint_text=hint, answer_name=answer_name)
+        ex = Exercise(label=label, title=title, checker=checker, hint_text=hint, answer_name=answer_name,
+                      points=float(points))
         _REGISTRY[label] = ex
         return ex
 
