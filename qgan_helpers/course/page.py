@@ -61,8 +61,12 @@ class Table:
     Build it with :func:`table`.
     """
 
-    def __init__(self, header: list[str], rows: list[list[str]], title: str | None = None) -> None:
-        self.header, self.rows, self.title = header, rows, title
+    def __init__(self, header: list[Any], rows: list[list[Any]], title: str | None = None) -> None:
+        self.header = [str(h) for h in header]
+        self.rows = [[str(c) for c in row] for row in rows]
+        self.title = title
+        if any(len(row) != len(self.header) for row in self.rows):
+            raise ValueError(f"rows: expected {len(self.header)} cells per row, like the header")
 
     def __str__(self) -> str:
         widths = [max(len(r[i]) for r in [self.header, *self.rows]) for i in range(len(self.header))]
