@@ -23,6 +23,10 @@ Command line (the Makefile's ``student`` target)::
     python -m qgan_helpers.edition config  --out _build/student/_config.yml
     jupyter-book build . --config _build/student/_config.yml --path-output _build/student
     python -m qgan_helpers.edition check _build/student/_build/html
+    python -m qgan_helpers.edition release --out _build/student/release
+
+The last command writes what students receive -- release notebooks, the package without its
+solutions, a zip -- and fails if any solution text is in it (:mod:`qgan_helpers.course.release`).
 
 Examples
 --------
@@ -530,7 +534,22 @@ def main(argv: list[str] | None = None) -> int:
     cfg.add_argument("--no-execute", action="store_true", help="execute nothing (no outputs)")
     chk = sub.add_parser("check", help="fail if solution text is in a built site")
     chk.add_argument("site", help="the built HTML folder, e.g. _build/student/_build/html")
+    rel = sub.add_parser("release", help="write the student release (notebooks, package, zip) and check it")
+    rel.add_argument("--out", required=True, help="the release folder, e.g. _build/student/release")
     args = parser.parse_args(argv)
+
+    if args.command == "release":
+        from qgan_helpers.course.release import build_release, release_leaks
+
+        release = build_release(args.out)
+        leaks = release_leaks(release.folder, zip_path=release.zip_path)
+        for leak in leaks:
+            print(f"LEAK {leak}")
+        replaced = ", ".join(f"{k}: {v}" for k, v in release.replaced.items() if v) or "none"
+        print(f"{'FAILED' if leaks else 'ok'}: {len(release.notebooks)} notebooks in {release.folder}, "
+              f"zip {release.zip_path}; cells that used a solution replaced by a note: {replaced}; "
+              f"{len(leaks)} leaks")
+        return 1 if leaks else 0
 
     if args.command == "config":
         path = write_student_config(args.out, source=args.source, cache_path=args.cache, execute=not args.no_execute)

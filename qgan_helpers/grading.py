@@ -1,27 +1,30 @@
-"""Grade students' notebooks with the exercise checks: run each notebook, collect every verdict.
+"""Grade handed-in notebooks: each in a sandbox, in parallel, with points, totals and a Canvas gradebook.
 
-A student hands in a chapter notebook (``devices.ipynb``) with the stubs filled in.
-:func:`grade_notebook` runs it top to bottom in a fresh kernel and then asks, for every
-``{exercise}`` of the notebook, the same check the student ran (:mod:`qgan_helpers.checks`) about
-the answer the notebook defines -- so a printed "correct" that was typed in, or a cell that was
-never re-run, does not count; what counts is what the notebook computes. Errors in cells do not
-stop the run (a student's broken cell costs that exercise, not the rest).
+The command an instructor runs (``make grade`` does the same)::
 
-The book's hidden cells (tag ``remove-cell``) are dropped before the run: they test the book itself
-(the reference solutions, the page's results), not the student, and cost time.
+    python -m qgan_helpers.grading submissions/ --out grades/ --jobs 2 --roster roster.csv
 
-Command line::
+``submissions/`` holds one folder per student (named by login) with the chapter notebooks they
+handed in (``submissions/ada/devices.ipynb``). Each notebook runs in its own throw-away sandbox
+(no network, the course repository and the other submissions hidden, per-cell time limit, memory
+limit), and the course's checks run in the grader's own process on what the notebook's answers
+compute (:mod:`qgan_helpers.course.grading`): printed verdicts, hooks or replaced checks count for
+nothing. ``grades/`` then holds ``grades.csv`` (every exercise), ``manual.csv`` (written answers and
+projects with their rubrics: fill in ``points``), ``totals.csv`` (per student and chapter) and
+``canvas.csv`` (Canvas's gradebook import format). After filling in ``manual.csv``::
 
-    python -m qgan_helpers.grading submissions/*/devices.ipynb --cwd book --csv grades.csv
+    python -m qgan_helpers.grading totals --out grades/ --roster roster.csv
 
-The checks are for learning, not for exams: the notebook runs arbitrary student code (run the
-grader in a container or a throw-away account) and a determined student can fool it.
+rewrites the totals and the gradebook without running anything again.
+
+From Python, :func:`grade_notebook` grades one notebook and :func:`grade` several (as before), and
+:func:`exercise_labels` lists a notebook's exercises.
 
 Examples
 --------
->>> cell = grading_cell(["ex-devices-bell"])
->>> cell.splitlines()[-1]
-"_qgan_grade(['ex-devices-bell'])"
+>>> print(to_csv([Grade("a.ipynb", "ex-a-b", "correct")]).strip())
+notebook,label,status,reason
+a.ipynb,ex-a-b,correct,
 """
 
 from __future__ import annotations
@@ -36,12 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["Grade", "MARKER", "exercise_labels", "grading_cell", "grade_notebook", "grade", "to_csv", "main"]
+__all__ = ["Grade", "exercise_labels", "grade_notebook", "grade", "to_csv", "main"]
 
-#: Prefix of the line the grading cell prints (followed by JSON).
-MARKER = "QGAN-GRADES:"
 _EXERCISE_LABEL = re.compile(r"^(?:`{3,}|:{3,})\{exercise\}[^\n]*\n(?::\w[\w-]*:[^\n]*\n)*?:label:\s*(\S+)", re.M)
-_DROPPED_TAGS = ("remove-cell",)
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Grade:
     label : str
         The exercise label, e.g. ``"ex-devices-bell"``.
     status : {"correct", "not yet", "not attempted", "not graded"}
-        "not graded" when the notebook could not be run to the end (the reason says why).
+        "not graded" when the grader could not check it (the reason says why).
     reason : str
         Why it is not correct (empty when correct).
     """
@@ -80,15 +80,6 @@ def _notebook(notebook: Any) -> dict:
 def exercise_labels(notebook: str | Path | dict) -> list[str]:
     """The labels of the ``{exercise}`` directives in a notebook's Markdown cells, in order.
 
-    Parameters
-    ----------
-    notebook : str, Path or dict
-        A path to an ``.ipynb`` file or the parsed notebook (nbformat 4 JSON).
-
-    Returns
-    -------
-    list of str
-
     Raises
     ------
     FileNotFoundError
@@ -110,98 +101,41 @@ def exercise_labels(notebook: str | Path | dict) -> list[str]:
     return labels
 
 
-def grading_cell(labels: Sequence[str]) -> str:
-    """The code cell appended to a notebook: re-checks every exercise's answer and prints the verdicts.
-
-    For each label it looks up the answer under the exercise's ``answer_name`` in the notebook's
-    namespace (absent: "not attempted") and runs the exercise's check on it.
-
-    Parameters
-    ----------
-    labels : sequence of str
-        Exercise labels.
-
-    Returns
-    -------
-    str
-        Python source that prints one line: :data:`MARKER` followed by a JSON list of
-        ``{"label", "status", "reason"}``.
-
-    Raises
-    ------
-    TypeError
-        If ``labels`` is a string or holds a non-string.
-
-    Examples
-    --------
-    >>> grading_cell([]).count("\\n") > 3
-    True
-    """
-    if isinstance(labels, str) or not all(isinstance(x, str) for x in labels):
-        raise TypeError(f"labels: expected a sequence of label strings, got {labels!r}")
-    return (
-        "def _qgan_grade(labels):\n"
-        "    import json as _json\n"
-        "    from qgan_helpers.checks import exercise as _exercise\n"
-        "    rows = []\n"
-        "    for label in labels:\n"
-        "        ex = _exercise(label)\n"
-        "        if ex.answer_name not in globals():\n"
-        "            rows.append({'label': label, 'status': 'not attempted',\n"
-        "                         'reason': f'{ex.answer_name} is not defined'})\n"
-        "            continue\n"
-        "        result = ex.check(globals()[ex.answer_name], verbose=False)\n"
-        "        rows.append({'label': label, 'status': result.status, 'reason': result.reason})\n"
-        f"    print({MARKER!r} + _json.dumps(rows))\n"
-        f"_qgan_grade({list(labels)!r})\n"
-    )
-
-
-def _parse_grades(outputs: Iterable[dict]) -> list[dict] | None:
-    for output in outputs:
-        if output.get("output_type") == "stream":
-            for line in "".join(output.get("text", "")).splitlines():
-                if line.startswith(MARKER):
-                    return json.loads(line[len(MARKER):])
-    return None
-
-
 def grade_notebook(
     notebook: str | Path,
     *,
-    timeout: int = 600,
-    kernel_name: str = "python3",
-    labels: Sequence[str] | None = None,
+    timeout: int = 120,
+    chapter: str | None = None,
+    student: str | None = None,
+    memory_mb: int = 10240,
     cwd: str | Path | None = None,
 ) -> list[Grade]:
-    """Run a student's notebook and return the verdict on each of its exercises.
+    """Grade one notebook in a sandbox (see :mod:`qgan_helpers.course.grading.job`).
 
     Parameters
     ----------
     notebook : str or Path
-        The ``.ipynb`` file.
+        The ``.ipynb`` file, named after its chapter (``devices.ipynb``).
     timeout : int
-        Seconds allowed per cell (positive).
-    kernel_name : str
-        The Jupyter kernel to run it with.
-    labels : sequence of str, optional
-        The exercises to grade; default those the notebook's ``{exercise}`` directives name (a
-        student who deleted the exercise text still gets graded when you pass the chapter's labels).
+        Seconds allowed per cell and per call of an answer (positive).
+    chapter : str, optional
+        The chapter; default the file name.
+    student : str, optional
+        Default the notebook's folder name.
+    memory_mb : int
+        The sandbox's memory limit.
     cwd : str or Path, optional
-        The folder the notebook runs in; default its own folder. The chapters find the repository's
-        shipped checkpoints as ``../checkpoints``, so run handed-in chapters in the repository's
-        ``book`` folder (``cwd="book"``) wherever the files are.
+        Ignored (kept for old calls): the sandbox lays out the course's files itself.
 
     Returns
     -------
     list of Grade
-        One per label, in order. If the kernel dies or the grading cell cannot run, every
-        exercise is "not graded" with the reason.
+        One per exercise of the chapter, in order.
 
     Raises
     ------
     FileNotFoundError
-        If the notebook or ``cwd`` does not exist.
+        If the notebook does not exist.
     ValueError
         If ``timeout`` is not a positive integer.
 
@@ -211,46 +145,23 @@ def grade_notebook(
     Traceback (most recent call last):
     FileNotFoundError: notebook: expected an .ipynb file, got missing.ipynb (no such file)
     """
-    import nbformat
-    from nbclient import NotebookClient
+    from qgan_helpers.course.grading.job import grade_submission
+    from qgan_helpers.course.grading.sandbox import Limits
 
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
         raise ValueError(f"timeout: expected a positive number of seconds, got {timeout!r}")
     path = Path(notebook)
-    raw = _notebook(path)
-    folder = path.resolve().parent if cwd is None else Path(cwd).resolve()
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cwd: expected an existing folder to run the notebook in, got {cwd}")
-    labels = list(exercise_labels(raw) if labels is None else labels)
-    if not labels:
+    if not path.is_file():
+        raise FileNotFoundError(f"notebook: expected an .ipynb file, got {notebook} (no such file)")
+    limits = Limits(cell_timeout=timeout, call_timeout=timeout, memory_mb=memory_mb)
+    result = grade_submission(path, student=student or path.resolve().parent.name, chapter=chapter, limits=limits)
+    if result.error and not result.grades:
         return []
-    nb = nbformat.reads(json.dumps(raw), as_version=4)
-    nb.cells = [c for c in nb.cells if not set(c.get("metadata", {}).get("tags", [])) & set(_DROPPED_TAGS)]
-    nb.cells.append(nbformat.v4.new_code_cell(grading_cell(labels)))
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=kernel_name,
-        allow_errors=True,
-        resources={"metadata": {"path": str(folder)}},
-    )
-    try:
-        client.execute()
-        rows = _parse_grades(nb.cells[-1].get("outputs", []))
-        problem = "the grading cell printed no verdicts"
-        if rows is None:
-            errors = [o for o in nb.cells[-1].get("outputs", []) if o.get("output_type") == "error"]
-            if errors:
-                problem = f"the grading cell raised {errors[0].get('ename')}: {errors[0].get('evalue')}"
-    except Exception as exc:  # noqa: BLE001 - a dead kernel, a timeout: report, do not crash the batch
-        rows, problem = None, f"the notebook could not be run: {type(exc).__name__}: {exc}"
-    if rows is None:
-        return [Grade(str(notebook), label, "not graded", problem) for label in labels]
-    return [Grade(str(notebook), r["label"], r["status"], r["reason"]) for r in rows]
+    return [Grade(str(notebook), g.label, g.status, g.reason) for g in result.grades]
 
 
 def grade(notebooks: Iterable[str | Path], **kwargs: Any) -> list[Grade]:
-    """:func:`grade_notebook` for several notebooks (keyword arguments are passed on).
+    """:func:`grade_notebook` for several notebooks, one after the other (the command line runs them in parallel).
 
     Examples
     --------
@@ -268,9 +179,8 @@ def to_csv(rows: Iterable[Grade], file: str | Path | None = None) -> str:
 
     Examples
     --------
-    >>> print(to_csv([Grade("a.ipynb", "ex-a-b", "correct")]).strip())
-    notebook,label,status,reason
-    a.ipynb,ex-a-b,correct,
+    >>> to_csv([]).strip()
+    'notebook,label,status,reason'
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -285,25 +195,74 @@ def to_csv(rows: Iterable[Grade], file: str | Path | None = None) -> str:
     return text
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m qgan_helpers.grading NOTEBOOK... [--csv FILE]``: print a summary; exit 0."""
+def _canvas_ids(text: str | None) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if part.strip():
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip() or not value.strip().isdigit():
+                raise SystemExit(f"--canvas-ids: expected CHAPTER=NUMBER[,...], got {part!r}")
+            ids[key.strip()] = value.strip()
+    return ids
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qgan_helpers.grading", description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="+", help="students' .ipynb files")
-    parser.add_argument("--csv", default=None, help="write every verdict to this CSV file")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
-    parser.add_argument("--cwd", default=None, help="run every notebook in this folder (e.g. book)")
-    args = parser.parse_args(argv)
-    rows = grade(args.notebooks, timeout=args.timeout, cwd=args.cwd)
-    for notebook in args.notebooks:
-        mine = [r for r in rows if r.notebook == str(notebook)]
-        n_ok = sum(r.status == "correct" for r in mine)
-        print(f"{notebook}: {n_ok}/{len(mine)} correct")
-        for r in mine:
-            print(f"  {r.label}: {r.status}" + (f" ({r.reason})" if r.reason else ""))
+    parser.add_argument("submissions", nargs="+", help="class folder(s) (<student>/<chapter>.ipynb), student "
+                        "folders or notebooks; or the word 'totals' to recompute the reports only")
+    parser.add_argument("--out", default="grades", help="output folder (default: grades)")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks graded at the same time (default 2)")
+    parser.add_argument("--roster", default=None, help="class list CSV (e.g. Canvas's gradebook export)")
+    parser.add_argument("--chapters", default=None, help="only these chapters, comma-separated")
+    parser.add_argument("--canvas-ids", default=None, help="existing Canvas assignments: devices=123,project-tips=456")
+    parser.add_argument("--prefix", default="QGAN", help="Canvas column names: '<prefix> <chapter>' (default QGAN)")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+    parser.add_argument("--call-timeout", type=int, default=60, help="seconds per call of an answer by a check (default 60)")
+    parser.add_argument("--memory", type=int, default=10240, help="memory limit of each sandbox in MiB (default 10240)")
+    parser.add_argument("--hide", action="append", default=[], help="another folder the sandboxes must not see")
+    parser.add_argument("--csv", default=None, help="also write every verdict as notebook,label,status,reason")
+    parser.add_argument("--cwd", default=None, help=argparse.SUPPRESS)  # accepted for old command lines; unused
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m qgan_helpers.grading SUBMISSIONS... [--out DIR] [--jobs N] ...``; see the module's description.
+
+    Returns 0 when every submission was graded, 1 when some could not be (their rows say why).
+    """
+    from qgan_helpers.course.grading.batch import discover, grade_class, recompute
+    from qgan_helpers.course.grading.roster import read_roster
+    from qgan_helpers.course.grading.sandbox import Limits, isolation_available
+
+    args = _parser().parse_args(argv)
+    roster = read_roster(args.roster) if args.roster else None
+    chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
+    ids = _canvas_ids(args.canvas_ids)
+    if args.submissions == ["totals"]:
+        book = recompute(args.out, roster=roster, canvas_ids=ids, chapters=chapters, prefix=args.prefix)
+        print(f"recomputed {len(book.students)} students x {len(book.chapters)} chapters in {args.out}")
+        return 0
+    subs = discover(args.submissions, chapters=chapters)
+    if not isolation_available():
+        print("WARNING: no isolation (not root, or no unshare): each notebook runs in a throw-away folder with "
+              "time and memory limits, but can read and write what this user can and use the network. "
+              "Run the grader as root in a container or VM.", file=sys.stderr)
+    limits = Limits(cell_timeout=args.timeout, call_timeout=args.call_timeout, memory_mb=args.memory)
+    book = grade_class(subs, args.out, jobs=args.jobs, limits=limits, roster=roster, canvas_ids=ids,
+                       progress=not args.quiet, prefix=args.prefix, hide=args.hide)
+    failed = 0
+    for (student, chapter), result in sorted(book.results.items()):
+        n_ok = sum(g.status == "correct" for g in result.grades)
+        bad = [g for g in result.grades if g.status == "not graded"]
+        failed += bool(bad or result.error)
+        print(f"{student}/{chapter}: {n_ok}/{len(result.grades)} correct ({result.seconds:.0f} s)"
+              + (f", {len(bad)} not graded" if bad else ""))
     if args.csv:
-        to_csv(rows, args.csv)
-        print(f"wrote {args.csv}")
-    return 0
+        to_csv([Grade(r.notebook, g.label, g.status, g.reason) for r in book.results.values() for g in r.grades], args.csv)
+    print(f"wrote {args.out}/grades.csv, manual.csv, totals.csv and canvas.csv "
+          f"({len(subs)} notebooks, {len(book.students)} students)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
