@@ -1,5 +1,6 @@
-"""Generators: the patch quantum generator (Huang et al. 2021), a class-conditional variant, and a
-classical MLP generator built to a parameter budget.
+"""Generators: the patch quantum generator (Huang et al. 2021), a class-conditional variant, a
+classical MLP generator built to a parameter budget, and a classical *patch* generator that shares
+the quantum one's patches and output map.
 
 The patch method
 ----------------
@@ -9,22 +10,93 @@ applies ``depth`` trainable patch layers (``RY`` on every wire, then a CZ chain;
 :func:`qgan_helpers.circuits.patch_ansatz`) and measures the probabilities of all ``2**n_qubits``
 basis states. The first ``n_ancillas`` wires are ancillas: keeping the outcomes in which they read
 ``0`` and renormalising (:func:`qgan_helpers.measurement.postselect`) leaves a distribution over
-``2**(n_qubits - n_ancillas)`` outcomes -- one *patch* of pixels. Dividing by the patch's maximum
-(:func:`qgan_helpers.measurement.to_pixels`, method ``"max"``) turns it into intensities in
-``[0, 1]``. Sub-generator ``g`` fills pixels ``g*P .. (g+1)*P - 1`` of the flattened image
-(``P`` = patch size), so with the defaults (5 qubits, 1 ancilla, 4 sub-generators) each one paints
-two rows of an 8x8 digit.
+``2**(n_qubits - n_ancillas)`` outcomes -- one *patch* of pixels. An output map (``pixel_method``,
+below) turns it into intensities in ``[0, 1]``. Sub-generator ``g`` fills pixels
+``g*P .. (g+1)*P - 1`` of the flattened image (``P`` = patch size), so with the defaults (5 qubits,
+1 ancilla, 4 sub-generators) each one paints two rows of an 8x8 digit; 8 sub-generators of
+``P = 8`` (4 qubits and 1 ancilla, or 5 qubits and 2 ancillas) paint one row each.
 
-Why ``p / max(p)``? The post-selected probabilities of a patch sum to 1, so a patch of ``P`` pixels
-has a *mean* of ``1/P`` whatever the digit looks like: some scale has to be chosen. Dividing by the
-maximum is the choice of Huang et al. and of the PennyLane demo: it needs no extra parameter, it is
-scale-free (renormalising first changes nothing), and it makes the brightest pixel of every patch
-exactly 1. That constraint costs little on the bundled digits: about 98 % of all two-row bands
-contain a pixel of at least 0.75, and rescaling every band of the 178 real zeros to a maximum of 1
-moves them by an MMD² (sigma 2) of about 0.01 -- less than the 0.024 between two halves of the
-real zeros. ``"minmax"`` (which also forces a black pixel per patch) is available through
-``pixel_method``; in short scratch trainings on the zeros it did not do better than ``"max"``, so
-``"max"`` stays the default.
+Noise re-uploading
+------------------
+Encoding ``z`` once makes every amplitude a degree-1 trigonometric polynomial in each ``z_i``
+(Schuld, Sweke & Meyer 2021): the probabilities, and hence the patches, contain only the
+frequencies ``0`` and ``1`` of each ``z_i`` -- whatever the depth. ``reupload=True`` applies the
+``RY(z_i)`` encoding again before *every* trainable layer (``depth`` encodings in all), which raises
+the degree to ``depth`` in each ``z_i`` at no cost in parameters or gates that matter: each
+encoding rotation sits right before the layer's ``RY`` on the same wire, so the two merge into one
+``RY(z_i + w_{l,i})`` (the lean replay does exactly that).
+
+``upload_every=k`` (with ``reupload=True``) re-encodes only before layers ``0, k, 2k, ...``
+(``U = ceil(depth / k)`` encodings, :attr:`PatchQuantumGenerator.upload_layers`).
+
+Input scaling and noise blocks
+------------------------------
+Two ways to change *what* the encodings feed in, both still one ``RY`` per wire per encoding (so
+the lean replay merges each into its layer exactly as above):
+
+``input_scaling=True``
+    every encoding gets trainable scales, ``RY(s[g, u, i] * z_i)`` -- the input weights of data
+    re-uploading (Perez-Salinas et al. 2020), ``G * U * n_qubits`` extra parameters. An offset
+    would be redundant (it merges into the layer's own angle), so only the width of the noise is
+    learned. **In the GAN game this collapses the generator**: on the zeros (1500 steps, 3 seeds,
+    one or two or eight encodings) the recall of every scaled variant fell to 0.00-0.09 at a
+    precision of about 1.0 -- the generator learns to shrink the influence of its own noise (seed
+    0: the mean scale fell from 1.0 to 0.22 with one encoding, from 0.5 to 0.12 with two), the
+    shortest way to the few images the discriminator currently accepts.
+``noise_per_upload=True``
+    every encoding reads its *own* ``n_qubits`` noise angles, so the latent has ``U * n_qubits``
+    dimensions (:attr:`PatchQuantumGenerator.latent_dim`) at the same qubit count and no extra
+    parameter ("noise blocks"). With a single encoding the samples lie on a manifold too thin for
+    the data: in the shipped zero checkpoint a generated zero's nearest generated neighbour is at a
+    median pixel distance of 0.72 where a real zero's nearest real neighbour is at 0.94 -- which is
+    what the 1-NN two-sample test sees. Two blocks (before layers 0 and 6 of 12) are part of
+    :data:`~qgan_helpers.training.PATCH_DEFAULTS`; they raise the recall (0.38 -> 0.88 after
+    1500 steps on the zeros), three blocks raise it further but cost precision (0.3) and FD (see
+    ``benchmarks/results/patch_ablation.json``).
+
+Both leave the defaults of this class unchanged (one encoding, the paper's circuit); with one
+encoding (``reupload=False`` or ``upload_every >= depth``) ``noise_per_upload`` changes nothing.
+
+Output maps (``pixel_method``)
+------------------------------
+The post-selected probabilities of a patch sum to 1, so a patch of ``P`` pixels has a *mean* of
+``1/P`` whatever the digit looks like: some scale has to be chosen.
+
+``"max"`` (default)
+    ``p / max(p)`` -- the choice of Huang et al. and of the PennyLane demo. No extra parameter,
+    scale-free, and the brightest pixel of every patch is exactly 1. That constraint costs little
+    on the bundled digits: about 98 % of all two-row bands contain a pixel of at least 0.75, and
+    rescaling every band of the 178 real zeros to a maximum of 1 moves them by an MMD² (sigma 2)
+    of about 0.01 -- less than the 0.024 between two halves of the real zeros. Its weakness is
+    the *background*: a circuit's probabilities are practically never exactly 0, so neither is
+    ``p / max(p)``. The shipped checkpoint of the zeros (``checkpoints/patch_digit0_seed0.pt``)
+    has no pixel at exactly 0 and only about 6 % below 0.001, where 45 % of the real zeros'
+    pixels are exactly 0: a speckled grey background (below 0.05 the gap is smaller, 37 % vs 45 %).
+``"minmax"``
+    ``(p - min p) / (max p - min p)``: also forces exactly one black pixel per patch. In short
+    scratch trainings on the zeros it did not do better than ``"max"``.
+``"threshold"`` (learned, one number per patch)
+    ``clamp((q - t_g) / (1 - t_g), 0, 1)`` with ``q = p / max(p)`` and ``t_g = sigmoid(a_g)``:
+    every pixel at or below the patch's learned black level ``t_g`` is *exactly* 0, the brightest
+    pixel stays 1, and the map is piecewise linear in ``q`` (differentiable except at the kink).
+``"threshold_gain"`` (learned, two numbers per patch)
+    ``clamp(exp(b_g) * (q - t_g) / (1 - t_g), 0, 1)``: as ``"threshold"`` plus a gain; a gain
+    above 1 saturates the brightest pixels at exactly 1 (as the data's 16/16 pixels), below 1 it
+    dims the whole patch.
+
+The learned maps live in a :class:`PatchPixelMap` (``generator.pixel_map``); their ``G`` or
+``2 * G`` numbers are ``nn.Parameter`` s, so they count as the generator's trainable parameters
+and are trained with the circuit angles. See :class:`PatchPixelMap` for why a clamp rather than
+a smooth map.
+
+The classical patch generator
+-----------------------------
+:class:`ClassicalPatchGenerator` keeps everything of the patch method except the circuits: the same
+noise (``n_qubits`` angles uniform in ``[0, pi/2)``), the same ``G`` patches of ``P`` pixels, each a
+probability vector (a softmax over ``P`` logits, like the post-selected circuit output), and the
+same output map -- but the logits come from a small MLP of (at most) the quantum generator's
+parameter count (:meth:`ClassicalPatchGenerator.matching`). Comparing the two separates what the
+patch / ``p / max`` structure does from what the circuit does.
 
 Speed: one call for everything
 ------------------------------
@@ -55,6 +127,8 @@ CZ gates, which are merged into one sign vector per layer), and each gate is one
 (``float64``), exactly as PennyLane's complex simulation would (the tests check values and
 gradients against ``method="loop"`` to 1e-6, and one patch against an independent NumPy
 calculation). Circuits with complex gates are refused by the lean path (use ``"broadcast"``).
+With ``reupload=True`` the same noise placeholder feeds ``depth`` rotations; each merged rotation
+sums the entries it reads, so the replay (and autograd through it) handles that unchanged.
 ``benchmarks/bench_generator_speed.py`` measures all four side by side.
 """
 
@@ -69,15 +143,19 @@ import pennylane as qml
 import torch
 from torch import nn
 
-from qgan_helpers.circuits import angle_encoding, patch_ansatz, patch_weight_shape
+from qgan_helpers.circuits import angle_encoding, patch_ansatz, patch_layer, patch_weight_shape
 from qgan_helpers.measurement import PIXEL_METHODS, postselect, to_pixels
 
 __all__ = [
     "METHODS",
     "NOISE_RANGE",
+    "PATCH_PIXEL_METHODS",
+    "LEARNED_PIXEL_METHODS",
+    "PatchPixelMap",
     "PatchQuantumGenerator",
     "ConditionalPatchGenerator",
     "ClassicalGenerator",
+    "ClassicalPatchGenerator",
     "TapeReplay",
     "HybridQuantumGenerator",
     "HYBRID_ENCODINGS",
@@ -93,6 +171,13 @@ _BROADCAST_GRAD_METHODS: tuple[str, ...] = ("backprop", "best")
 
 NOISE_RANGE: tuple[float, float] = (0.0, math.pi / 2)
 """The quantum generators' noise distribution: each angle uniform in ``[0, pi/2)`` (as in Huang et al.)."""
+
+LEARNED_PIXEL_METHODS: tuple[str, ...] = ("threshold", "threshold_gain")
+"""Output maps with trained numbers per patch (one: a black level; two: a black level and a gain)."""
+
+PATCH_PIXEL_METHODS: tuple[str, ...] = PIXEL_METHODS + LEARNED_PIXEL_METHODS
+"""Every ``pixel_method`` of the patch generators: the fixed maps of
+:func:`qgan_helpers.measurement.to_pixels` (``"max"``, ``"minmax"``) and the learned ones."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -112,6 +197,42 @@ def _float_arg(name: str, value: Any, low: float = 0.0) -> float:
     if not math.isfinite(float(value)) or float(value) < low:
         raise ValueError(f"{name}: expected a finite number >= {low}, got {value}")
     return float(value)
+
+
+def _bool_arg(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def _patch_size(n_qubits: int, n_ancillas: int, n_generators: int, n_pixels: int) -> int:
+    """Check the patch geometry shared by the patch generators; return the patch size ``2**(n - a)``."""
+    if n_ancillas >= n_qubits:
+        raise ValueError(
+            f"n_ancillas: expected fewer ancillas than qubits (at most {n_qubits - 1} for "
+            f"n_qubits={n_qubits}), got {n_ancillas}"
+        )
+    size = 2 ** (n_qubits - n_ancillas)
+    covered = n_generators * size
+    if covered < n_pixels:
+        raise ValueError(
+            f"n_pixels: expected at most n_generators * 2**(n_qubits - n_ancillas) = {n_generators} * "
+            f"{size} = {covered} pixels, got {n_pixels}; add sub-generators or data qubits"
+        )
+    return size
+
+
+def _sample_angles(n: int, latent_dim: int, generator: torch.Generator | None) -> torch.Tensor:
+    """``n`` noise vectors with every angle uniform in :data:`NOISE_RANGE`; shape (n, latent_dim)."""
+    n = _int_arg("n", n, 1)
+    lo, hi = NOISE_RANGE
+    return lo + (hi - lo) * torch.rand(n, latent_dim, generator=generator)
+
+
+def _stitch(pix: torch.Tensor, n_pixels: int) -> torch.Tensor:
+    """Patches (G, B, P) -> images (B, n_pixels): patch ``g`` fills pixels ``g*P .. (g+1)*P - 1``, then crop."""
+    g, b, p = pix.shape
+    return pix.permute(1, 0, 2).reshape(b, g * p)[:, :n_pixels]
 
 
 def _check_noise(noise: Any, latent_dim: int, meaning: str = "one angle per qubit, n_qubits") -> torch.Tensor:
@@ -309,10 +430,164 @@ class TapeReplay:
 
 
 # ----------------------------------------------------------------------------------------------
+# output maps: the probabilities of a patch -> pixels in [0, 1]
+# ----------------------------------------------------------------------------------------------
+def _check_pixel_method(pixel_method: Any) -> str:
+    if not isinstance(pixel_method, str) or pixel_method not in PATCH_PIXEL_METHODS:
+        raise ValueError(f"pixel_method: expected one of {PATCH_PIXEL_METHODS}, got {pixel_method!r}")
+    return pixel_method
+
+
+def _check_threshold_init(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"threshold_init: expected a number in (0, 1), got {value!r} of type {type(value).__name__}")
+    if not 0.0 < float(value) < 1.0:
+        raise ValueError(f"threshold_init: expected a number in (0, 1) (the initial black level), got {value!r}")
+    return float(value)
+
+
+class PatchPixelMap(nn.Module):
+    """The output map of the patch generators: one probability vector per patch -> pixels in ``[0, 1]``.
+
+    ``"max"`` and ``"minmax"`` are :func:`qgan_helpers.measurement.to_pixels` (no parameters). The
+    learned maps start from ``q = p / max(p)`` (in ``[0, 1]``, brightest pixel 1) and give patch
+    ``g`` a black level ``t_g = sigmoid(a_g)``:
+
+    * ``"threshold"``: ``pixel = clamp((q - t_g) / (1 - t_g), 0, 1)`` -- one number per patch (``a_g``);
+    * ``"threshold_gain"``: ``pixel = clamp(exp(b_g) * (q - t_g) / (1 - t_g), 0, 1)`` -- two (``a_g, b_g``).
+
+    Why this form:
+
+    * **exact zeros need a flat piece.** Any smooth positive map (a sigmoid, a power of ``q``)
+      leaves the background slightly grey, which is the problem of ``p / max(p)`` itself; the
+      clamp is 0 on the whole interval ``q <= t_g``.
+    * **the scale of ``"max"`` is kept.** Dividing by ``1 - t_g`` maps ``q = 1`` to 1, so with
+      ``"threshold"`` the brightest pixel of a patch is still exactly 1 and the map stays in
+      ``[0, 1]`` before the clamp's upper side is ever used; only the background is cut. The gain of
+      ``"threshold_gain"`` adds what the data have and ``"max"`` cannot make: several pixels at
+      exactly 1 (gain > 1) or a patch dimmer than 1 (gain < 1).
+    * **unconstrained parameters.** ``sigmoid`` keeps ``t_g`` in ``(0, 1)`` and ``exp`` keeps the
+      gain positive, so plain Adam steps never leave the valid range; with ``b_g = 0`` (the start)
+      ``"threshold_gain"`` equals ``"threshold"``.
+    * **per patch, not per pixel.** ``G`` (or ``2 G``) classical numbers -- 4 (8) with the defaults,
+      against 160 circuit angles -- so the map cannot paint the digit by itself.
+
+    The price is a ReLU's: a pixel below the black level passes no gradient. The brightest pixel
+    always does, and every pixel of a patch is coupled to it through ``p / max(p)``, so the circuit
+    keeps learning; which pixels are dark moves as the circuit changes. The map is differentiable
+    everywhere except at the two kinks of the clamp (and where the maximum of ``p`` changes hands,
+    as for ``"max"``).
+
+    Parameters
+    ----------
+    n_patches : int
+        ``G``, the number of patches (sub-generators).
+    method : {"max", "minmax", "threshold", "threshold_gain"}
+    threshold_init : float
+        The initial black level ``t_g`` of every patch, in ``(0, 1)`` (learned maps only).
+
+    Attributes
+    ----------
+    threshold_logit : torch.nn.Parameter, shape (n_patches,) or None
+        ``a_g`` (learned maps only).
+    log_gain : torch.nn.Parameter, shape (n_patches,) or None
+        ``b_g`` (``"threshold_gain"`` only; starts at 0, a gain of 1).
+
+    Examples
+    --------
+    >>> m = PatchPixelMap(2, "threshold", threshold_init=0.25)
+    >>> p = torch.tensor([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1]], dtype=torch.float64)  # (G, P)
+    >>> m(p).detach().numpy().round(4).tolist()
+    [[0.0, 0.3333, 0.6667, 1.0], [1.0, 0.0, 0.0, 0.0]]
+    >>> m.n_params, PatchPixelMap(2, "threshold_gain").n_params, PatchPixelMap(2).n_params
+    (2, 4, 0)
+    """
+
+    def __init__(self, n_patches: int, method: str = "max", threshold_init: float = 0.1) -> None:
+        super().__init__()
+        self.n_patches = _int_arg("n_patches", n_patches, 1)
+        self.method = _check_pixel_method(method)
+        self.threshold_init = _check_threshold_init(threshold_init)
+        self.threshold_logit: nn.Parameter | None = None
+        self.log_gain: nn.Parameter | None = None
+        if self.method in LEARNED_PIXEL_METHODS:
+            logit = math.log(self.threshold_init / (1.0 - self.threshold_init))
+            self.threshold_logit = nn.Parameter(torch.full((self.n_patches,), logit))
+        if self.method == "threshold_gain":
+            self.log_gain = nn.Parameter(torch.zeros(self.n_patches))
+
+    @staticmethod
+    def count(n_patches: int, method: str) -> int:
+        """Trainable numbers of ``PatchPixelMap(n_patches, method)``: 0, ``G`` or ``2 G``.
+
+        Examples
+        --------
+        >>> PatchPixelMap.count(8, "threshold_gain")
+        16
+        """
+        per_patch = {"threshold": 1, "threshold_gain": 2}.get(_check_pixel_method(method), 0)
+        return per_patch * _int_arg("n_patches", n_patches, 1)
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable numbers (0 for the fixed maps)."""
+        return int(sum(p.numel() for p in self.parameters() if p.requires_grad))
+
+    @property
+    def thresholds(self) -> torch.Tensor | None:
+        """The black levels ``t_g`` (shape (n_patches,), detached), or None for a fixed map."""
+        return None if self.threshold_logit is None else torch.sigmoid(self.threshold_logit.detach())
+
+    @property
+    def gains(self) -> torch.Tensor | None:
+        """The gains ``exp(b_g)`` (shape (n_patches,), detached), or None without a learned gain."""
+        return None if self.log_gain is None else torch.exp(self.log_gain.detach())
+
+    def _per_patch(self, values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        """``values`` (G,) reshaped to broadcast against ``like`` (G, ..., P)."""
+        return values.to(like.dtype).reshape((self.n_patches,) + (1,) * (like.ndim - 1))
+
+    def forward(self, p: torch.Tensor) -> torch.Tensor:
+        """Pixels of every patch.
+
+        Parameters
+        ----------
+        p : torch.Tensor, shape (G, ..., P)
+            Non-negative numbers per patch (e.g. post-selected probabilities); the first axis is the
+            patch index ``g`` for the learned maps (any leading shape for the fixed ones).
+
+        Returns
+        -------
+        torch.Tensor, shape (G, ..., P)
+            Values in ``[0, 1]``, dtype of ``p``, differentiable almost everywhere.
+        """
+        if self.method in PIXEL_METHODS:
+            return to_pixels(p, self.method)
+        if not isinstance(p, torch.Tensor) or p.ndim < 2 or p.shape[0] != self.n_patches:
+            shape = tuple(p.shape) if isinstance(p, torch.Tensor) else type(p).__name__
+            raise ValueError(
+                f"p: expected a torch.Tensor of shape ({self.n_patches}, ..., P) (one row per patch) for "
+                f"pixel_method={self.method!r}, got {shape}"
+            )
+        q = to_pixels(p, "max")
+        t = self._per_patch(torch.sigmoid(self.threshold_logit), q)
+        x = (q - t) / (1.0 - t)
+        if self.log_gain is not None:
+            x = x * self._per_patch(torch.exp(self.log_gain), q)
+        return x.clamp(0.0, 1.0)
+
+    def extra_repr(self) -> str:
+        return f"n_patches={self.n_patches}, method={self.method!r}, n_params={self.n_params}"
+
+
+# ----------------------------------------------------------------------------------------------
 # the patch quantum generator
 # ----------------------------------------------------------------------------------------------
 class PatchQuantumGenerator(nn.Module):
     """The patch quantum generator of Huang et al. (2021), evaluated with broadcast circuit calls.
+
+    Noise ``z`` of shape ``(B, n_qubits)`` -> ``G`` circuits per sample -> post-selected patches of
+    ``P = 2**(n_qubits - n_ancillas)`` probabilities -> output map -> images ``(B, n_pixels)``.
 
     Parameters
     ----------
@@ -341,13 +616,44 @@ class PatchQuantumGenerator(nn.Module):
         and ``"loop"`` for any other ``diff_method`` (PennyLane cannot differentiate broadcast tapes
         with parameter-shift; asking for ``"broadcast"`` or ``"per_generator"`` then raises a
         ``ValueError`` when gradients are needed, and works under ``torch.no_grad()``).
-    pixel_method : {"max", "minmax"}
-        Passed to :func:`qgan_helpers.measurement.to_pixels` for every patch.
+    pixel_method : {"max", "minmax", "threshold", "threshold_gain"}
+        The output map of every patch (see :class:`PatchPixelMap` and the module docstring);
+        ``"max"`` = ``p / max(p)``, the paper's.
+    reupload : bool
+        Apply the noise encoding ``RY(z_i)`` again before every trainable layer (``depth``
+        encodings instead of one; see the module docstring). False = the paper's circuit.
+    threshold_init : float
+        Initial black level ``t_g`` in ``(0, 1)`` of the learned output maps (ignored otherwise).
+    upload_every : int
+        With ``reupload=True``: encode the noise before layers ``0, k, 2k, ...`` only
+        (``k = upload_every >= 1``), i.e. ``U = ceil(depth / k)`` encodings; ``k >= depth`` leaves
+        the single encoding before layer 0 (so a spacing chosen for one depth stays valid when the
+        depth is overridden). Ignored without ``reupload`` (one encoding).
+    input_scaling : bool
+        Give every encoding rotation a trainable scale: upload ``u`` of sub-generator ``g`` rotates
+        wire ``i`` by ``s[g, u, i] * z_i`` instead of ``z_i`` (``G * U * n_qubits`` extra parameters,
+        :attr:`input_scale`). The trainable input weights of data re-uploading (Perez-Salinas et al.
+        2020): the circuit picks how strongly, and at which frequency, each noise angle enters each
+        layer, instead of the fixed width ``pi/2`` of :data:`NOISE_RANGE` (an offset would be
+        redundant: it merges into the layer's own ``RY``). False = the paper's fixed encoding.
+    input_scale_init : float, optional
+        The initial scales (with ``input_scaling``); default ``1 / U``, so that the ``U`` encodings
+        of a wire start with the same total rotation ``z_i`` as the paper's single encoding.
+    noise_per_upload : bool
+        Give every encoding its own ``n_qubits`` noise angles: encoding ``u`` reads
+        ``z[u * n_qubits : (u + 1) * n_qubits]``, so the latent has ``U * n_qubits`` dimensions
+        (:attr:`latent_dim`) instead of ``n_qubits`` -- the images can vary along more directions
+        at the same qubit count. False = every encoding re-uses the same ``n_qubits`` angles. With a
+        single encoding (``reupload=False``, or ``upload_every >= depth``) it changes nothing.
 
     Attributes
     ----------
     weights : torch.nn.Parameter, shape (n_generators, depth, n_qubits)
         The trainable RY angles (``n_generators * depth * n_qubits`` parameters, 120 by default).
+    input_scale : torch.nn.Parameter, shape (n_generators, n_uploads, n_qubits), or None
+        The trainable encoding scales ``s`` (``input_scaling=True`` only).
+    pixel_map : PatchPixelMap
+        The output map; holds ``0``, ``G`` or ``2 G`` further trainable numbers.
 
     Examples
     --------
@@ -357,6 +663,17 @@ class PatchQuantumGenerator(nn.Module):
     ((3, 64), True, True)
     >>> sum(p.numel() for p in gen.parameters())
     120
+    >>> rows = PatchQuantumGenerator(n_qubits=4, n_ancillas=1, n_generators=8, reupload=True,
+    ...                              pixel_method="threshold")     # 8 patches of one row each
+    >>> sum(p.numel() for p in rows.parameters())                  # 8 * 6 * 4 angles + 8 black levels
+    200
+    >>> x = rows(rows.sample_noise(2))
+    >>> tuple(x.shape), bool((x == 0).any())
+    ((2, 64), True)
+    >>> blocks = PatchQuantumGenerator(n_ancillas=2, n_generators=8, depth=12, reupload=True,
+    ...                                upload_every=6, noise_per_upload=True)  # the training default
+    >>> blocks.upload_layers, blocks.latent_dim, sum(p.numel() for p in blocks.parameters())
+    ((0, 6), 10, 480)
     """
 
     def __init__(
@@ -371,25 +688,30 @@ class PatchQuantumGenerator(nn.Module):
         diff_method: str | None = None,
         method: str | None = None,
         pixel_method: str = "max",
+        reupload: bool = False,
+        threshold_init: float = 0.1,
+        upload_every: int = 1,
+        input_scaling: bool = False,
+        input_scale_init: float | None = None,
+        noise_per_upload: bool = False,
     ) -> None:
         super().__init__()
         self.n_qubits = _int_arg("n_qubits", n_qubits, 1)
         self.n_ancillas = _int_arg("n_ancillas", n_ancillas, 0)
-        if self.n_ancillas >= self.n_qubits:
-            raise ValueError(
-                f"n_ancillas: expected fewer ancillas than qubits (at most {self.n_qubits - 1} for "
-                f"n_qubits={self.n_qubits}), got {self.n_ancillas}"
-            )
         self.depth = _int_arg("depth", depth, 1)
         self.n_generators = _int_arg("n_generators", n_generators, 1)
         self.n_pixels = _int_arg("n_pixels", n_pixels, 1)
-        self.patch_size = 2 ** (self.n_qubits - self.n_ancillas)
-        covered = self.n_generators * self.patch_size
-        if covered < self.n_pixels:
-            raise ValueError(
-                f"n_pixels: expected at most n_generators * 2**(n_qubits - n_ancillas) = {self.n_generators} * "
-                f"{self.patch_size} = {covered} pixels, got {self.n_pixels}; add sub-generators or data qubits"
-            )
+        self.patch_size = _patch_size(self.n_qubits, self.n_ancillas, self.n_generators, self.n_pixels)
+        self.reupload = _bool_arg("reupload", reupload)
+        self.upload_every = _int_arg("upload_every", upload_every, 1)
+        self.input_scaling = _bool_arg("input_scaling", input_scaling)
+        self.noise_per_upload = _bool_arg("noise_per_upload", noise_per_upload)
+        if input_scale_init is not None:
+            if not self.input_scaling:
+                raise ValueError(
+                    f"input_scale_init: only used with input_scaling=True; expected None, got {input_scale_init!r}"
+                )
+            input_scale_init = _float_arg("input_scale_init", input_scale_init)
         self.init_scale = _float_arg("init_scale", init_scale)
         if not isinstance(device, str):
             raise TypeError(f"device: expected a PennyLane device name such as 'default.qubit', got {device!r}")
@@ -405,12 +727,20 @@ class PatchQuantumGenerator(nn.Module):
             else:
                 method = "lean" if device == "default.qubit" else "broadcast"
         self.method = self._check_method(method)
-        if pixel_method not in PIXEL_METHODS:
-            raise ValueError(f"pixel_method: expected one of {PIXEL_METHODS}, got {pixel_method!r}")
-        self.pixel_method = pixel_method
+        self.pixel_method = _check_pixel_method(pixel_method)
         self.weights = nn.Parameter(
             self.init_scale * torch.randn(self.n_generators, *patch_weight_shape(self.depth, self.n_qubits))
         )
+        self.input_scale_init = (
+            None if not self.input_scaling else (1.0 / self.n_uploads if input_scale_init is None else input_scale_init)
+        )
+        self.input_scale: nn.Parameter | None = None
+        if self.input_scaling:  # filled, not drawn: the angles for a given seed are those of earlier versions
+            self.input_scale = nn.Parameter(
+                torch.full((self.n_generators, self.n_uploads, self.n_qubits), float(self.input_scale_init))
+            )
+        # the map draws no random numbers: the initial angles for a given seed are those of earlier versions
+        self.pixel_map = PatchPixelMap(self.n_generators, self.pixel_method, threshold_init)
         self._qnode_cache: dict[str, Any] = {}
         self._replay: TapeReplay | None = None
 
@@ -430,24 +760,61 @@ class PatchQuantumGenerator(nn.Module):
     # -- the circuit ----------------------------------------------------------------------------
     @property
     def latent_dim(self) -> int:
-        """Length of a noise vector: one angle per qubit."""
-        return self.n_qubits
+        """Length of a noise vector: one angle per qubit (per encoding with ``noise_per_upload``)."""
+        return self.n_qubits * self.n_uploads if getattr(self, "noise_per_upload", False) else self.n_qubits
 
     @property
     def wires(self) -> list[int]:
         """The wires of every sub-generator; the first ``n_ancillas`` are the ancillas."""
         return list(range(self.n_qubits))
 
+    @property
+    def upload_layers(self) -> tuple[int, ...]:
+        """The layers the noise encoding is queued before: ``(0,)``, or ``0, k, 2k, ...`` with ``reupload``."""
+        if not self.reupload:
+            return (0,)
+        return tuple(range(0, self.depth, self.upload_every))
+
+    @property
+    def n_uploads(self) -> int:
+        """``U``, the number of noise encodings per circuit."""
+        return len(self.upload_layers)
+
+    @property
+    def encoding_shape(self) -> tuple[int, ...]:
+        """Shape of one circuit's encoding angles: ``(n_qubits,)`` (the noise itself, re-used by every
+        encoding), or ``(n_uploads, n_qubits)`` with ``input_scaling`` or ``noise_per_upload`` (each
+        encoding its own angles)."""
+        return (self.n_uploads, self.n_qubits) if self._per_upload else (self.n_qubits,)
+
+    @property
+    def _per_upload(self) -> bool:
+        return bool(getattr(self, "input_scaling", False) or getattr(self, "noise_per_upload", False))
+
     def queue_circuit(self, noise: Any, weights: Any) -> None:
         """Queue one sub-generator's gates: ``RY(noise_i)`` on wire ``i``, then the patch layers.
 
+        With ``reupload=True`` the encoding is queued before every layer of :attr:`upload_layers`
+        instead of once.
+
         Parameters
         ----------
-        noise : array, shape (n_qubits,) or (N, n_qubits)
+        noise : array, shape ``encoding_shape`` or ``(N, *encoding_shape)``
+            The encoding angles: the noise ``(n_qubits,)``, or with ``input_scaling`` the scaled
+            angles of every encoding ``(n_uploads, n_qubits)`` (with ``input_scaling`` or
+            ``noise_per_upload``; see :meth:`circuit_angles`).
         weights : array, shape (depth, n_qubits) or (N, depth, n_qubits)
         """
-        angle_encoding(noise, self.wires, rotation="Y")
-        patch_ansatz(weights, self.wires)
+        if not self.reupload and not self._per_upload:
+            angle_encoding(noise, self.wires, rotation="Y")
+            patch_ansatz(weights, self.wires)
+            return
+        uploads = self.upload_layers
+        for layer in range(self.depth):
+            if layer in uploads:
+                enc = noise[..., uploads.index(layer), :] if self._per_upload else noise
+                angle_encoding(enc, self.wires, rotation="Y")
+            patch_layer(weights[..., layer, :], self.wires)
 
     def qnode(self) -> qml.QNode:
         """The sub-generator circuit as a torch QNode ``(noise, weights) -> probs`` on ``self.device_name``."""
@@ -466,20 +833,18 @@ class PatchQuantumGenerator(nn.Module):
         """The recorded tape used by ``method="lean"`` (built on first use)."""
         if self._replay is None:
             self._replay = TapeReplay(
-                self.queue_circuit, [(self.n_qubits,), (self.depth, self.n_qubits)], self.n_qubits
+                self.queue_circuit, [self.encoding_shape, (self.depth, self.n_qubits)], self.n_qubits
             )
         return self._replay
 
     def draw(self) -> str:
         """A text drawing of one sub-generator's circuit (noise and weights shown as numbers)."""
-        noise = torch.full((self.n_qubits,), 0.5)
+        noise = torch.full(self.encoding_shape, 0.5)
         return qml.draw(self.qnode(), decimals=2)(noise, self.weights[0].detach())
 
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` noise vectors, each angle uniform in :data:`NOISE_RANGE`; shape (n, n_qubits)."""
-        n = _int_arg("n", n, 1)
-        lo, hi = NOISE_RANGE
-        return lo + (hi - lo) * torch.rand(n, self.n_qubits, generator=generator)
+        """``n`` noise vectors, each angle uniform in :data:`NOISE_RANGE`; shape (n, latent_dim)."""
+        return _sample_angles(n, self.latent_dim, generator)
 
     # -- angles of all circuits of a batch -------------------------------------------------------
     def circuit_angles(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -487,14 +852,27 @@ class PatchQuantumGenerator(nn.Module):
 
         Returns
         -------
-        enc : torch.Tensor, shape (G, B, n_qubits)
+        enc : torch.Tensor, shape (G, B, *encoding_shape)
+            The noise, ``(G, B, n_qubits)``; with ``input_scaling`` or ``noise_per_upload`` the angles
+            of every encoding, ``(G, B, n_uploads, n_qubits)``: ``enc[g, b, u, i] = s[g, u, i] * z[b, u, i]``
+            with ``s`` = :attr:`input_scale` (or 1) and ``z[b, u]`` = the noise (re-used by every
+            encoding) or its ``u``-th block of ``n_qubits`` angles (``noise_per_upload``).
         weights : torch.Tensor, shape (G, B, depth, n_qubits)
         """
-        noise = _check_noise(noise, self.n_qubits)
+        per = ("one angle per qubit and encoding, n_uploads * n_qubits" if self.noise_per_upload
+               else "one angle per qubit, n_qubits")
+        noise = _check_noise(noise, self.latent_dim, meaning=per)
         if labels is not None:
             raise ValueError("labels: this generator is unconditional; expected labels=None")
-        g, b = self.n_generators, noise.shape[0]
-        enc = noise.to(torch.float64).unsqueeze(0).expand(g, b, self.n_qubits)
+        g, b, u, n = self.n_generators, noise.shape[0], self.n_uploads, self.n_qubits
+        z = noise.to(torch.float64)
+        if self._per_upload:
+            z = z.reshape(b, u, n) if self.noise_per_upload else z[:, None, :].expand(b, u, n)
+            enc = z.unsqueeze(0).expand(g, b, u, n)
+            if self.input_scale is not None:
+                enc = self.input_scale.to(torch.float64).unsqueeze(1) * enc
+        else:
+            enc = z.unsqueeze(0).expand(g, b, self.n_qubits)
         w = self.weights.to(torch.float64).unsqueeze(1).expand(g, b, self.depth, self.n_qubits)
         return enc, w
 
@@ -505,7 +883,7 @@ class PatchQuantumGenerator(nn.Module):
         g, b = enc.shape[:2]
         n, d = self.n_qubits, self.depth
         if method == "lean":
-            angles = torch.cat([enc.reshape(g * b, n), w.reshape(g * b, d * n)], dim=1)
+            angles = torch.cat([enc.reshape(g * b, -1), w.reshape(g * b, d * n)], dim=1)
             return self.replay().probs(angles).reshape(g, b, 2**n)
         if (
             method in ("broadcast", "per_generator")
@@ -519,21 +897,25 @@ class PatchQuantumGenerator(nn.Module):
             )
         circuit = self.qnode()
         if method == "broadcast":
-            return circuit(enc.reshape(g * b, n), w.reshape(g * b, d, n)).reshape(g, b, 2**n)
+            return circuit(enc.reshape(g * b, *enc.shape[2:]), w.reshape(g * b, d, n)).reshape(g, b, 2**n)
         if method == "per_generator":
             return torch.stack([circuit(enc[i], w[i]) for i in range(g)])
         return torch.stack([torch.stack([circuit(enc[i, j], w[i, j]) for j in range(b)]) for i in range(g)])
 
     def patches(self, probs: torch.Tensor) -> torch.Tensor:
-        """Post-select the ancillas on 0 and map each patch to ``[0, 1]``: (..., 2**n) -> (..., patch_size)."""
-        return to_pixels(postselect(probs, self.n_ancillas), self.pixel_method)
+        """Post-select the ancillas on 0 and apply the output map: (G, ..., 2**n) -> (G, ..., patch_size).
+
+        The first axis must be the sub-generator for the learned maps (each patch has its own
+        numbers); ``"max"`` and ``"minmax"`` accept any leading shape.
+        """
+        return self.pixel_map(postselect(probs, self.n_ancillas))
 
     def forward(self, noise: torch.Tensor, labels: torch.Tensor | None = None, method: str | None = None) -> torch.Tensor:
         """Images for a batch of noise vectors.
 
         Parameters
         ----------
-        noise : torch.Tensor, shape (B, n_qubits)
+        noise : torch.Tensor, shape (B, latent_dim)
             Angles, typically from :meth:`sample_noise`.
         method : {"lean", "broadcast", "per_generator", "loop"}, optional
             Overrides ``self.method`` for this call.
@@ -544,10 +926,7 @@ class PatchQuantumGenerator(nn.Module):
             Pixels in ``[0, 1]``, dtype of :attr:`weights`.
         """
         probs = self.circuit_probs(noise, labels, method)  # (G, B, 2**n)
-        pix = self.patches(probs)  # (G, B, P)
-        g, b, p = pix.shape
-        image = pix.permute(1, 0, 2).reshape(b, g * p)[:, : self.n_pixels]
-        return image.to(self.weights.dtype)
+        return _stitch(self.patches(probs), self.n_pixels).to(self.weights.dtype)
 
     def forward_loop(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """The reference: one QNode call per sample and sub-generator (``G * B`` calls)."""
@@ -556,7 +935,9 @@ class PatchQuantumGenerator(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"n_qubits={self.n_qubits}, n_ancillas={self.n_ancillas}, depth={self.depth}, "
-            f"n_generators={self.n_generators}, n_pixels={self.n_pixels}, method={self.method!r}"
+            f"n_generators={self.n_generators}, n_pixels={self.n_pixels}, method={self.method!r}, "
+            f"pixel_method={self.pixel_method!r}, reupload={self.reupload}, upload_every={self.upload_every}, "
+            f"input_scaling={self.input_scaling}, noise_per_upload={self.noise_per_upload}"
         )
 
 
@@ -576,6 +957,12 @@ class ConditionalPatchGenerator(PatchQuantumGenerator):
     differ. ``label_layers = 1`` shifts only the encoding; the default ``depth + 1`` gives each class
     its own angle offsets in every layer (most expressive; still a shared base ``W``).
 
+    With ``reupload=True`` the *shifted* encoding ``noise + E[g, c, 0]`` is what is re-applied
+    before every layer: the label moves where the noise lands in every encoding, and the layer
+    offsets ``E[g, c, l + 1]`` act as before. (Each re-applied encoding merges with the layer's own
+    rotation, so layer ``l`` rotates wire ``i`` by ``noise_i + E[g, c, 0, i] + W[g, l, i]``
+    ``+ E[g, c, l + 1, i]``.)
+
     Parameters
     ----------
     n_classes : int
@@ -585,7 +972,8 @@ class ConditionalPatchGenerator(PatchQuantumGenerator):
     label_init_scale : float
         The tables start at ``label_init_scale * randn``.
     Other parameters
-        As :class:`PatchQuantumGenerator`.
+        As :class:`PatchQuantumGenerator` (including ``reupload``, ``pixel_method`` and
+        ``threshold_init``).
 
     Examples
     --------
@@ -593,6 +981,9 @@ class ConditionalPatchGenerator(PatchQuantumGenerator):
     >>> x = gen(gen.sample_noise(4), torch.tensor([0, 3, 3, 9]))
     >>> tuple(x.shape)
     (4, 64)
+    >>> gen = ConditionalPatchGenerator(depth=2, reupload=True, pixel_method="threshold_gain")
+    >>> tuple(gen(gen.sample_noise(2), torch.tensor([1, 7])).shape), gen.pixel_map.n_params
+    ((2, 64), 8)
     """
 
     def __init__(
@@ -610,9 +1001,13 @@ class ConditionalPatchGenerator(PatchQuantumGenerator):
         diff_method: str | None = None,
         method: str | None = None,
         pixel_method: str = "max",
+        reupload: bool = False,
+        threshold_init: float = 0.1,
     ) -> None:
         super().__init__(
-            n_qubits, n_ancillas, depth, n_generators, n_pixels, init_scale, device, diff_method, method, pixel_method
+            n_qubits=n_qubits, n_ancillas=n_ancillas, depth=depth, n_generators=n_generators, n_pixels=n_pixels,
+            init_scale=init_scale, device=device, diff_method=diff_method, method=method,
+            pixel_method=pixel_method, reupload=reupload, threshold_init=threshold_init,
         )
         self.n_classes = _int_arg("n_classes", n_classes, 1)
         label_layers = self.depth + 1 if label_layers is None else label_layers
@@ -830,6 +1225,265 @@ class ClassicalGenerator(nn.Module):
         return (
             f"latent_dim={self.latent_dim}, n_pixels={self.n_pixels}, hidden={self.hidden}, rank={self.rank}, "
             f"output_bias={self.output_bias!r}, n_params={self.n_params}"
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# the classical patch baseline: the quantum generator's patches and output map, an MLP instead of circuits
+# ----------------------------------------------------------------------------------------------
+def _count_trainable(module: nn.Module) -> int:
+    return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
+
+
+class ClassicalPatchGenerator(nn.Module):
+    """The patch generator without circuits: an MLP gives each patch's logits, a softmax its probabilities.
+
+    ``z (B, n_qubits) -> Linear -> LeakyReLU(0.2) -> ... -> Linear -> logits (B, G, P)``, then per
+    patch ``softmax`` over its ``P = 2**(n_qubits - n_ancillas)`` logits -- a probability vector,
+    exactly the kind of vector the post-selected circuit returns -- then the same output map as
+    :class:`PatchQuantumGenerator` (``pixel_method``, a :class:`PatchPixelMap`) and the same
+    stitching of patch ``g`` into pixels ``g*P .. (g+1)*P - 1``. The noise is the quantum one's too:
+    ``n_qubits`` angles uniform in :data:`NOISE_RANGE`. One network is shared by all patches (its
+    last layer has ``G * P`` outputs), the counterpart of ``G`` circuits reading the same ``z``.
+
+    Parameters
+    ----------
+    n_qubits, n_ancillas, n_generators, n_pixels : int
+        The quantum generator's geometry: ``G = n_generators`` patches of
+        ``2**(n_qubits - n_ancillas)`` pixels, cropped to ``n_pixels``.
+    hidden : sequence of int
+        Hidden widths (may be empty: logits affine in ``z``).
+    latent_dim : int, optional
+        Noise angles per sample; default ``n_qubits`` (one encoding). :meth:`matching` takes the
+        quantum generator's ``latent_dim`` (``n_qubits`` times the number of noise blocks).
+    output_bias : bool
+        A bias per logit in the last layer.
+    pixel_method : {"max", "minmax", "threshold", "threshold_gain"}
+    threshold_init : float
+        As for :class:`PatchQuantumGenerator`.
+
+    Attributes
+    ----------
+    net : torch.nn.Sequential
+    pixel_map : PatchPixelMap
+
+    Examples
+    --------
+    >>> torch.manual_seed(0) and None
+    >>> q = PatchQuantumGenerator(depth=8)                      # 160 angles
+    >>> c = ClassicalPatchGenerator.matching(q)
+    >>> c.hidden, c.output_bias, c.n_params
+    ((3, 2), False, 154)
+    >>> x = c(c.sample_noise(3))
+    >>> tuple(x.shape), bool(x.min() >= 0), bool(x.max() <= 1)
+    ((3, 64), True, True)
+    """
+
+    def __init__(
+        self,
+        n_qubits: int = 5,
+        n_ancillas: int = 1,
+        n_generators: int = 4,
+        n_pixels: int = 64,
+        hidden: Sequence[int] = (8,),
+        output_bias: bool = True,
+        pixel_method: str = "max",
+        threshold_init: float = 0.1,
+        latent_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.n_qubits = _int_arg("n_qubits", n_qubits, 1)
+        self.n_ancillas = _int_arg("n_ancillas", n_ancillas, 0)
+        self.n_generators = _int_arg("n_generators", n_generators, 1)
+        self.n_pixels = _int_arg("n_pixels", n_pixels, 1)
+        self.latent_dim = self.n_qubits if latent_dim is None else _int_arg("latent_dim", latent_dim, 1)
+        self.patch_size = _patch_size(self.n_qubits, self.n_ancillas, self.n_generators, self.n_pixels)
+        self.hidden = self._check_hidden(hidden)
+        self.output_bias = _bool_arg("output_bias", output_bias)
+        self.pixel_method = _check_pixel_method(pixel_method)
+        layers: list[nn.Module] = []
+        width = self.latent_dim
+        for h in self.hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+            width = h
+        layers.append(nn.Linear(width, self.n_generators * self.patch_size, bias=self.output_bias))
+        self.net = nn.Sequential(*layers)
+        self.pixel_map = PatchPixelMap(self.n_generators, self.pixel_method, threshold_init)
+
+    @staticmethod
+    def _check_hidden(hidden: Any) -> tuple[int, ...]:
+        if isinstance(hidden, (int, np.integer, str)) or not isinstance(hidden, Sequence):
+            raise TypeError(f"hidden: expected a sequence of widths such as (8,), got {hidden!r}")
+        return tuple(_int_arg("hidden", h, 1) for h in hidden)
+
+    # -- sizes and the parameter budget ------------------------------------------------------------
+    @staticmethod
+    def count(
+        n_qubits: int = 5,
+        n_ancillas: int = 1,
+        n_generators: int = 4,
+        hidden: Sequence[int] = (8,),
+        output_bias: bool = True,
+        pixel_method: str = "max",
+        latent_dim: int | None = None,
+    ) -> int:
+        """Trainable parameters of ``ClassicalPatchGenerator`` with these settings (network + output map).
+
+        Examples
+        --------
+        >>> ClassicalPatchGenerator.count(5, 1, 4, hidden=(2,), output_bias=False)   # 5*2 + 2 + 2*64
+        140
+        """
+        outputs = n_generators * 2 ** (n_qubits - n_ancillas)
+        total, width = 0, n_qubits if latent_dim is None else latent_dim
+        for h in hidden:
+            total += width * h + h
+            width = h
+        total += width * outputs + (outputs if output_bias else 0)
+        return total + PatchPixelMap.count(n_generators, pixel_method)
+
+    @classmethod
+    def _candidates(cls, budget: int, n: int, outputs: int) -> list[tuple[int, int, int, bool, tuple[int, ...]]]:
+        """Networks of at most ``budget`` parameters: ``(last width, count, -layers, bias, hidden)``.
+
+        One hidden layer as wide as fits, a linear map (width ``n``), and funnels ``(h1, h2)`` with
+        ``h1 >= h2`` and ``h1`` as wide as fits -- each with and without an output bias.
+        """
+        out: list[tuple[int, int, int, bool, tuple[int, ...]]] = []
+        for bias in (True, False):
+            left = budget - (outputs if bias else 0)
+            if n * outputs <= left:
+                out.append((n, n * outputs + budget - left, 0, bias, ()))
+            h = left // (n + 1 + outputs)
+            if h >= 1:
+                out.append((h, h * (n + 1 + outputs) + budget - left, -1, bias, (h,)))
+            for h2 in range(1, h + 1):
+                h1 = (left - h2 * (outputs + 1)) // (n + 1 + h2)
+                if h1 >= h2:
+                    used = h1 * (n + 1) + h2 * (h1 + 1) + h2 * outputs
+                    out.append((h2, used + budget - left, -2, bias, (h1, h2)))
+        return out
+
+    @classmethod
+    def with_budget(
+        cls,
+        n_params: int,
+        n_qubits: int = 5,
+        n_ancillas: int = 1,
+        n_generators: int = 4,
+        n_pixels: int = 64,
+        pixel_method: str = "max",
+        threshold_init: float = 0.1,
+        latent_dim: int | None = None,
+    ) -> ClassicalPatchGenerator:
+        """The generator of this family with the most parameters that fit in ``n_params``, preferring width.
+
+        The output map's numbers (``0``, ``G`` or ``2 G``) are taken from the budget first; the
+        rest goes to the network. The choice, among one hidden layer, a linear map and two-layer
+        funnels ``(h1, h2)`` with ``h1 >= h2``, each with or without an output bias:
+
+        1. the widest last layer (the rank of the map from features to the ``G * P`` logits; a
+           linear map counts as width ``n_qubits``) -- the images of a narrow layer lie near a
+           low-dimensional set, whatever comes before it;
+        2. among those, the most parameters (closest to the budget from below);
+        3. on a tie, fewer layers, then an output bias.
+
+        Each hidden unit feeding the logits costs about ``G * P`` parameters (64 with the
+        defaults), so small budgets buy a last layer of 1 or 2 units: with 120 parameters
+        ``(7, 1)`` (114), with 160 ``(3, 2)`` (154).
+
+        Parameters
+        ----------
+        n_params : int
+            The budget, e.g. the quantum generator's parameter count (see :meth:`matching`).
+        n_qubits, n_ancillas, n_generators, n_pixels : int
+        pixel_method : str
+        threshold_init : float
+
+        Raises
+        ------
+        ValueError
+            If not even one hidden unit without output bias fits.
+
+        Examples
+        --------
+        >>> ClassicalPatchGenerator.with_budget(120).hidden
+        (7, 1)
+        >>> g = ClassicalPatchGenerator.with_budget(1000)
+        >>> g.hidden, g.output_bias, g.n_params
+        ((14,), False, 980)
+        """
+        n_params = _int_arg("n_params", n_params, 1)
+        n = _int_arg("n_qubits", n_qubits, 1)
+        n_anc = _int_arg("n_ancillas", n_ancillas, 0)
+        g = _int_arg("n_generators", n_generators, 1)
+        latent = n if latent_dim is None else _int_arg("latent_dim", latent_dim, 1)
+        _patch_size(n, n_anc, g, _int_arg("n_pixels", n_pixels, 1))
+        outputs = g * 2 ** (n - n_anc)
+        map_params = PatchPixelMap.count(g, pixel_method)
+        candidates = cls._candidates(n_params - map_params, latent, outputs)
+        if not candidates:
+            smallest = map_params + min(latent + 1 + outputs, latent * outputs)
+            raise ValueError(
+                f"n_params: expected a budget of at least {smallest} parameters for n_qubits={n}, "
+                f"{g} patches of {outputs // g} pixels and pixel_method={pixel_method!r}, got {n_params}"
+            )
+        _, _, _, bias, hidden = max(candidates, key=lambda c: c[:4])
+        return cls(n, n_anc, g, n_pixels, hidden=hidden, output_bias=bias, pixel_method=pixel_method,
+                   threshold_init=threshold_init, latent_dim=latent)
+
+    @classmethod
+    def matching(cls, generator: PatchQuantumGenerator) -> ClassicalPatchGenerator:
+        """The classical twin of a patch quantum generator: same geometry, output map, noise; at most its parameters.
+
+        Parameters
+        ----------
+        generator : PatchQuantumGenerator
+            Unconditional; its trainable parameters (angles + output map) are the budget.
+
+        Examples
+        --------
+        >>> q = PatchQuantumGenerator(n_qubits=4, n_generators=8, depth=8, pixel_method="threshold")
+        >>> c = ClassicalPatchGenerator.matching(q)
+        >>> (c.patch_size, c.n_generators, c.pixel_method), c.n_params <= _count_trainable(q)
+        ((8, 8, 'threshold'), True)
+        """
+        if not isinstance(generator, PatchQuantumGenerator):
+            raise TypeError(f"generator: expected a PatchQuantumGenerator, got {type(generator).__name__}")
+        if getattr(generator, "n_classes", 0):
+            raise ValueError("generator: expected an unconditional PatchQuantumGenerator, got a conditional one")
+        return cls.with_budget(
+            _count_trainable(generator), generator.n_qubits, generator.n_ancillas, generator.n_generators,
+            generator.n_pixels, generator.pixel_method, generator.pixel_map.threshold_init,
+            latent_dim=generator.latent_dim,
+        )
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable parameters (network + output map)."""
+        return _count_trainable(self)
+
+    def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` noise vectors, each angle uniform in :data:`NOISE_RANGE`; shape (n, latent_dim)."""
+        return _sample_angles(n, self.latent_dim, generator)
+
+    # -- forward ---------------------------------------------------------------------------------
+    def patch_probs(self, noise: torch.Tensor) -> torch.Tensor:
+        """Each patch's probability vector: noise (B, latent_dim) -> (G, B, P), rows summing to 1."""
+        noise = _check_noise(noise, self.latent_dim, meaning="the quantum twin's noise angles, latent_dim")
+        logits = self.net(noise.to(self.net[-1].weight.dtype))
+        b = noise.shape[0]
+        return torch.softmax(logits.reshape(b, self.n_generators, self.patch_size), dim=-1).permute(1, 0, 2)
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        """Images for a batch of noise vectors: (B, n_qubits) -> (B, n_pixels), pixels in ``[0, 1]``."""
+        return _stitch(self.pixel_map(self.patch_probs(noise)), self.n_pixels)
+
+    def extra_repr(self) -> str:
+        return (
+            f"n_qubits={self.n_qubits}, n_ancillas={self.n_ancillas}, n_generators={self.n_generators}, "
+            f"n_pixels={self.n_pixels}, hidden={self.hidden}, output_bias={self.output_bias}, "
+            f"pixel_method={self.pixel_method!r}, n_params={self.n_params}"
         )
 
 

@@ -11,9 +11,16 @@ import torch
 
 from qgan_helpers.data import load_digits_tensors
 from qgan_helpers.discriminators import MLPDiscriminator
-from qgan_helpers.generators import ClassicalGenerator, ConditionalPatchGenerator, PatchQuantumGenerator
+from qgan_helpers.generators import (
+    ClassicalGenerator,
+    ClassicalPatchGenerator,
+    ConditionalPatchGenerator,
+    PatchQuantumGenerator,
+)
 from qgan_helpers.metrics import mmd2
 from qgan_helpers.training import (
+    CONDITIONAL_DEFAULTS,
+    LOSSES,
     PATCH_DEFAULTS,
     Callback,
     Checkpoint,
@@ -124,7 +131,7 @@ def test_tiny_training_run_changes_losses_and_records_history(zeros):
     assert hist.settings["steps"] == 8 and hist.settings["loss"] == "non-saturating"
     assert hist.final_metrics()["mmd2"] == hist.metrics["mmd2"][-1]
     # the final metric is the MMD² of the final generator on the same fixed noise
-    final = mmd2(generate(gen, 40, seed=12345).double().numpy(), zeros.double().numpy())
+    final = mmd2(generate(gen, 40, seed=12345).double().numpy(), zeros.double().numpy(), sigma="median")
     assert hist.metrics["mmd2"][-1] == pytest.approx(final, rel=1e-6)
 
 
@@ -242,6 +249,12 @@ def test_progress_bar_goes_to_stderr(zeros, capsys):
         ({"steps": 2, "seed": -1}, ValueError, "seed: expected a non-negative integer"),
         ({"steps": 2, "r1_gamma": -1.0}, ValueError, "r1_gamma: expected a non-negative number"),
         ({"steps": 2, "d_steps": 0}, ValueError, "d_steps: expected a positive integer"),
+        ({"steps": 2, "loss": "wgan-gp", "gp_lambda": 0.0}, ValueError, "gp_lambda: expected a positive number, got 0.0"),
+        ({"steps": 2, "gp_lambda": "10"}, ValueError, "gp_lambda: expected a positive number, got '10'"),
+        ({"steps": 2, "loss": "wgan-gp", "r1_gamma": 1.0}, ValueError,
+         r"r1_gamma: loss='wgan-gp' already constrains the critic's input gradient \(gp_lambda\); expected r1_gamma=0"),
+        ({"steps": 2, "loss": "wgan-gp", "label_smoothing": 0.1}, ValueError,
+         "label_smoothing: loss='wgan-gp' has no targets to smooth"),
     ],
 )
 def test_train_gan_bad_arguments(zeros, kwargs, error, match):
@@ -366,10 +379,10 @@ def test_train_patch_qgan_tiny_run_and_classical_baseline():
     assert ck.history.steps == 2 and ck.history.eval_step == [0, 2] and ck.history.sample_step == [0, 2]
     assert {"mmd2", "accuracy", "coverage"} <= set(ck.history.metrics)
     assert ck.provenance["seed"] == 0 and ck.provenance["steps"] == 2
-    # depth 4: 80 quantum parameters (the smallest classical generator needs 70)
+    # depth 4: 8 * 4 * 5 = 160 quantum parameters (the smallest classical generator needs 70)
     base = train_patch_qgan(0, seed=0, classical=True, progress=False, steps=2, depth=4, eval_every=2, sample_every=2)
     assert isinstance(base.generator, ClassicalGenerator)
-    n_quantum = 4 * 4 * 5
+    n_quantum = PATCH_DEFAULTS["n_generators"] * 4 * PATCH_DEFAULTS["n_qubits"]
     assert 0 < sum(p.numel() for p in base.generator.parameters()) <= n_quantum
     assert base.history.settings["steps"] == ck.history.settings["steps"]
     assert base.history.settings["lr_g"] == ck.history.settings["lr_g"]
@@ -412,3 +425,238 @@ def test_shipped_checkpoints_reproduce_their_provenance(name):
         for c in range(10):
             assert again[f"mmd2_{c}"] == pytest.approx(prov["final_metrics"][f"mmd2_{c}"], abs=1e-5)
             assert prov["final_metrics"][f"accuracy_{c}"] >= 0.8
+
+
+# ---------------------------------------------------------------------------------------------- WGAN-GP
+class _LinearCritic(torch.nn.Module):
+    """A critic with the same input gradient everywhere: w = (3, 4, 0, ..., 0), so ||grad|| = 5."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(64, 1)
+        with torch.no_grad():
+            self.lin.weight.zero_()
+            self.lin.weight[0, :2] = torch.tensor([3.0, 4.0])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lin(x.reshape(x.shape[0], -1).float()).squeeze(1)
+
+
+def test_wgan_gp_is_a_registered_loss():
+    assert LOSSES == ("non-saturating", "minimax", "wgan-gp")
+
+
+def test_wgan_gp_losses_scores_and_penalty(zeros):
+    # with a critic of gradient norm 5 the penalty is (5 - 1)^2 = 16 at every interpolate
+    hist = train_gan(_small_patch(), _LinearCritic(), zeros, steps=1, batch_size=8, loss="wgan-gp", gp_lambda=2.0,
+                     lr_d=1e-6, progress=False)
+    assert hist.loss_d[0] == pytest.approx(hist.d_fake[0] - hist.d_real[0] + 2.0 * 16.0, abs=1e-4)
+    # d_real / d_fake are raw critic scores: the mean of w . x over the batch (not probabilities)
+    assert hist.settings["loss"] == "wgan-gp" and hist.settings["gp_lambda"] == 2.0 and hist.settings["r1_gamma"] == 0.0
+
+
+def test_wgan_gp_training_run_records_critic_scores(zeros):
+    torch.manual_seed(0)
+    disc = MLPDiscriminator()
+    hist = train_gan(_small_patch(), disc, zeros, steps=6, batch_size=8, loss="wgan-gp", d_steps=3,
+                     betas=(0.0, 0.9), ema_decay=0.9, lr_schedule="cosine", progress=False,
+                     eval_fn=mmd_evaluator(zeros, n=20), eval_every=3)
+    assert hist.steps == 6 and hist.settings["d_steps"] == 3 and hist.eval_step == [0, 3, 6]
+    for ld, real, fake in zip(hist.loss_d, hist.d_real, hist.d_fake):
+        assert ld >= fake - real - 1e-6  # loss_d = E D(fake) - E D(real) + lambda * penalty, penalty >= 0
+    assert all(math.isfinite(v) for v in hist.loss_g + hist.d_real + hist.d_fake)
+
+
+def test_wgan_gp_is_reproducible_and_draws_interpolates_from_the_seeded_generator(zeros):
+    runs = []
+    for seed in (2, 2, 3):
+        gen = _small_patch(seed=1)
+        torch.manual_seed(5)
+        disc = MLPDiscriminator()
+        runs.append(train_gan(gen, disc, zeros, steps=3, batch_size=8, seed=seed, loss="wgan-gp", progress=False).loss_d)
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+
+
+def test_wgan_gp_conditional_training():
+    torch.manual_seed(0)
+    images, labels = load_digits_tensors([0, 1])
+    gen = ConditionalPatchGenerator(depth=1, label_layers=1, reupload=True, pixel_method="threshold")
+    disc = MLPDiscriminator(n_classes=10, conditioning="projection")
+    before = gen.label_angles.detach().clone()
+    hist = train_gan(gen, disc, (images, labels), steps=3, batch_size=8, conditional=True, loss="wgan-gp",
+                     d_steps=2, ema_decay=0.5, progress=False)
+    assert hist.steps == 3 and all(math.isfinite(v) for v in hist.loss_d + hist.loss_g)
+    assert not torch.equal(gen.label_angles.detach(), before)
+
+
+# ---------------------------------------------------------------------------------------------- new generator designs in the loop
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(n_qubits=4, n_ancillas=1, n_generators=8, depth=2, pixel_method="threshold"),
+        dict(n_qubits=5, n_ancillas=2, n_generators=8, depth=2, reupload=True),
+        dict(n_qubits=5, n_ancillas=3, n_generators=16, depth=1, pixel_method="threshold_gain"),
+    ],
+    ids=["8x8-threshold", "8x8-two-ancillas-reupload", "16x4-gain"],
+)
+def test_patch_shapes_train_through_the_loop(zeros, kwargs):
+    torch.manual_seed(0)
+    gen = PatchQuantumGenerator(n_pixels=64, **kwargs)
+    before = [p.detach().clone() for p in gen.parameters()]
+    hist = train_gan(gen, MLPDiscriminator(), zeros, steps=3, batch_size=8, lr_g=0.05, progress=False,
+                     eval_fn=mmd_evaluator(zeros, n=20), eval_every=3)
+    assert hist.steps == 3 and math.isfinite(hist.metrics["mmd2"][-1])
+    assert all(not torch.equal(p.detach(), b) for p, b in zip(gen.parameters(), before))  # angles and map numbers move
+    assert generate(gen, 4, seed=0).shape == (4, 8, 8)
+
+
+def test_classical_patch_generator_trains_with_train_gan(zeros):
+    torch.manual_seed(0)
+    gen = ClassicalPatchGenerator.matching(PatchQuantumGenerator(depth=8, pixel_method="threshold"))
+    before = [p.detach().clone() for p in gen.parameters()]
+    hist = train_gan(gen, MLPDiscriminator(), zeros, steps=5, batch_size=8, lr_g=0.01, progress=False,
+                     eval_fn=mmd_evaluator(zeros, n=20), eval_every=5)
+    assert hist.steps == 5 and all(math.isfinite(v) for v in hist.loss_d + hist.loss_g)
+    assert all(not torch.equal(p.detach(), b) for p, b in zip(gen.parameters(), before))
+    images = generate(gen, 6, seed=0)
+    assert images.shape == (6, 8, 8) and float(images.min()) >= 0 and float(images.max()) <= 1
+
+
+# ---------------------------------------------------------------------------------------------- the recipe's new switches
+def test_recipe_defaults_are_todays_behaviour():
+    expected = {"loss": "non-saturating", "gp_lambda": 10.0, "d_steps": 1, "pixel_method": "max",
+                "classical_kind": "mlp", "input_scaling": False}
+    for defaults in (PATCH_DEFAULTS, CONDITIONAL_DEFAULTS):
+        assert {k: defaults[k] for k in expected} == expected
+        assert defaults["r1_gamma"] == 1.0
+    # the unconditional generator: 8 one-row patches, 2 ancillas, depth 12, two noise blocks, a 128-32 critic
+    new = {"n_qubits": 5, "n_ancillas": 2, "n_generators": 8, "depth": 12, "reupload": True, "upload_every": 6,
+           "noise_per_upload": True, "hidden": (128, 32)}
+    assert {k: PATCH_DEFAULTS[k] for k in new} == new
+    # the conditional one keeps the generator of its shipped checkpoint
+    old = {"n_qubits": 5, "n_ancillas": 1, "n_generators": 4, "depth": 8, "reupload": False, "upload_every": 1,
+           "noise_per_upload": False, "hidden": (64, 16)}
+    assert {k: CONDITIONAL_DEFAULTS[k] for k in old} == old
+
+
+def test_train_patch_qgan_passes_the_design_switches_through(tmp_path):
+    ck = train_patch_qgan(0, seed=0, progress=False, steps=2, depth=1, eval_every=2, sample_every=2,
+                          loss="wgan-gp", gp_lambda=5.0, d_steps=2, reupload=True, pixel_method="threshold")
+    gen = ck.generator
+    assert isinstance(gen, PatchQuantumGenerator) and gen.reupload and gen.pixel_method == "threshold"
+    g = PATCH_DEFAULTS["n_generators"]
+    assert sum(p.numel() for p in gen.parameters()) == g * 1 * 5 + g
+    s = ck.history.settings
+    assert (s["loss"], s["gp_lambda"], s["d_steps"], s["r1_gamma"]) == ("wgan-gp", 5.0, 2, 0.0)  # R1 dropped for WGAN-GP
+    kwargs = ck.config["generator"]["kwargs"]
+    assert kwargs["reupload"] is True and kwargs["pixel_method"] == "threshold"
+    assert ck.config["settings"]["loss"] == "wgan-gp"
+    save_checkpoint(tmp_path / "w.pt", gen, ck.config, ck.history)
+    back = load_checkpoint(tmp_path / "w.pt").generator
+    assert back.reupload and torch.equal(back.pixel_map.threshold_logit, gen.pixel_map.threshold_logit)
+    assert torch.equal(generate(back, 4, seed=3), generate(gen, 4, seed=3))
+    # an override changes the run: the same call with the defaults trains differently
+    plain = train_patch_qgan(0, seed=0, progress=False, steps=2, depth=1, eval_every=2, sample_every=2)
+    assert plain.history.settings["loss"] == "non-saturating" and plain.history.settings["r1_gamma"] == 1.0
+    assert plain.history.loss_d != ck.history.loss_d
+    with pytest.raises(ValueError, match=r"r1_gamma: loss='wgan-gp' already constrains"):
+        train_patch_qgan(0, progress=False, steps=1, depth=1, loss="wgan-gp", r1_gamma=1.0)
+
+
+def test_train_patch_qgan_conditional_with_the_switches():
+    ck = train_patch_qgan(conditional=True, seed=0, progress=False, steps=1, depth=1, label_layers=1,
+                          eval_every=1, sample_every=1, reupload=True, pixel_method="threshold_gain", d_steps=2)
+    gen = ck.generator
+    assert isinstance(gen, ConditionalPatchGenerator) and gen.reupload and gen.pixel_method == "threshold_gain"
+    assert ck.config["generator"]["kwargs"]["pixel_method"] == "threshold_gain"
+    assert ck.history.settings["d_steps"] == 2 and ck.history.steps == 1
+
+
+def test_train_patch_qgan_classical_patch_baseline(tmp_path):
+    ck = train_patch_qgan(0, seed=0, classical=True, classical_kind="patch", progress=False, steps=2, depth=4,
+                          eval_every=2, sample_every=2, pixel_method="threshold")
+    gen = ck.generator
+    assert isinstance(gen, ClassicalPatchGenerator) and gen.pixel_method == "threshold"
+    assert ck.config["generator"]["class"] == "ClassicalPatchGenerator" and ck.config["kind"] == "classical"
+    g = PATCH_DEFAULTS["n_generators"]
+    n_quantum = g * 4 * 5 + g
+    assert 0.8 * n_quantum <= sum(p.numel() for p in gen.parameters()) <= n_quantum
+    save_checkpoint(tmp_path / "c.pt", gen, ck.config, ck.history)
+    back = load_checkpoint(tmp_path / "c.pt").generator
+    assert isinstance(back, ClassicalPatchGenerator) and torch.equal(generate(back, 3, seed=1), generate(gen, 3, seed=1))
+    with pytest.raises(ValueError, match=r"classical_kind: expected one of \['mlp', 'patch'\], got 'cnn'"):
+        train_patch_qgan(0, classical=True, classical_kind="cnn", progress=False, steps=1)
+
+
+@pytest.mark.parametrize(
+    "overrides, error, match",
+    [
+        ({"reupload": "yes"}, TypeError, "reupload: expected True or False"),
+        ({"pixel_method": "clip"}, ValueError, "pixel_method: expected one of"),
+        ({"loss": "hinge"}, ValueError, "loss: expected one of"),
+        ({"d_steps": 0}, ValueError, "d_steps: expected a positive integer"),
+        ({"gp_lambda": -1.0}, ValueError, "gp_lambda: expected a positive number"),
+    ],
+)
+def test_train_patch_qgan_bad_switches(overrides, error, match):
+    with pytest.raises(error, match=match):
+        train_patch_qgan(0, progress=False, steps=1, depth=1, eval_every=1, sample_every=1, **overrides)
+
+
+# ---------------------------------------------------------------------------------------------- old checkpoints, new constructors
+@pytest.mark.parametrize(
+    "name, n_params, n_images",
+    [("patch_digit0_seed0", 4 * 8 * 5, 16), ("patch_conditional_seed0", 4 * 8 * 5 + 4 * 10 * 9 * 5, 20)],
+)
+def test_shipped_patch_checkpoints_load_with_the_old_behaviour(name, n_params, n_images):
+    from qgan_helpers.training import CHECKPOINTS_DIR
+
+    ck = load_checkpoint(CHECKPOINTS_DIR / f"{name}.pt")
+    kwargs = ck.config["generator"]["kwargs"]
+    assert not {"reupload", "pixel_method", "threshold_init"} & set(kwargs)  # written before the new options
+    gen = ck.generator
+    assert gen.reupload is False and gen.pixel_method == "max" and gen.pixel_map.n_params == 0
+    assert sum(p.numel() for p in gen.parameters()) == n_params
+    # the final sample grid stored in the history is reproduced exactly by the rebuilt generator
+    labels = np.arange(n_images) % 10 if ck.config["n_classes"] else None
+    again = generate(gen, n_images, seed=1, labels=labels).numpy()
+    assert np.abs(again - ck.history.samples[-1]).max() < 1e-6
+
+
+# ---------------------------------------------------------------------------------------------- input scaling
+def test_train_patch_qgan_passes_the_encoding_switches_through(tmp_path):
+    assert (PATCH_DEFAULTS["upload_every"], PATCH_DEFAULTS["input_scaling"], PATCH_DEFAULTS["input_scale_init"],
+            PATCH_DEFAULTS["noise_per_upload"]) == (6, False, None, True)
+    ck = train_patch_qgan(0, seed=0, progress=False, steps=2, depth=4, eval_every=2, sample_every=2,
+                          reupload=True, upload_every=2, input_scaling=True, noise_per_upload=False)
+    gen = ck.generator
+    g = PATCH_DEFAULTS["n_generators"]
+    assert gen.input_scaling and gen.upload_layers == (0, 2) and gen.input_scale.shape == (g, 2, 5)
+    assert gen.latent_dim == 5
+    assert sum(p.numel() for p in gen.parameters()) == g * 4 * 5 + g * 2 * 5
+    assert not torch.allclose(gen.input_scale.detach(), torch.full((g, 2, 5), 0.5))  # trained
+    kwargs = ck.config["generator"]["kwargs"]
+    assert (kwargs["upload_every"], kwargs["input_scaling"], kwargs["input_scale_init"]) == (2, True, None)
+    save_checkpoint(tmp_path / "s.pt", gen, ck.config, ck.history)
+    back = load_checkpoint(tmp_path / "s.pt").generator
+    assert torch.equal(back.input_scale, gen.input_scale)
+    assert torch.equal(generate(back, 4, seed=3), generate(gen, 4, seed=3))
+    with pytest.raises(ValueError, match=r"^input_scaling: the conditional generator has no input_scaling option"):
+        train_patch_qgan(conditional=True, progress=False, steps=1, depth=1, input_scaling=True)
+    with pytest.raises(ValueError, match=r"^upload_every: expected an integer >= 1, got 0"):
+        train_patch_qgan(0, progress=False, steps=1, depth=2, upload_every=0)
+    # without re-uploading the noise blocks and their spacing change nothing: one 5-angle encoding
+    once = train_patch_qgan(0, seed=0, progress=False, steps=1, depth=2, eval_every=1, sample_every=1, reupload=False)
+    assert once.generator.upload_layers == (0,) and once.generator.latent_dim == 5
+
+
+def test_train_patch_qgan_with_noise_blocks_samples_the_wider_latent():
+    ck = train_patch_qgan(0, seed=0, progress=False, steps=2, depth=4, eval_every=2, sample_every=2,
+                          reupload=True, upload_every=2, noise_per_upload=True)
+    default = train_patch_qgan(0, seed=0, progress=False, steps=1, eval_every=1, sample_every=1)
+    assert default.generator.upload_layers == (0, 6) and default.generator.latent_dim == 10
+    assert sum(p.numel() for p in default.generator.parameters()) == 8 * 12 * 5
+    gen = ck.generator
+    assert gen.latent_dim == 10 and ck.config["generator"]["kwargs"]["noise_per_upload"] is True
+    images = generate(gen, 5, seed=0)
+    assert images.shape == (5, 8, 8) and float(images.min()) >= 0 and float(images.max()) <= 1
