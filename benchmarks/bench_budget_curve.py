@@ -1,4 +1,4 @@
-"""The classical budget curve: MLP GANs from about 70 to about 10,000 parameters, scored like the QGAN.
+"""The classical budget curve: MLP GANs from about 80 to about 10,000 parameters, scored like the QGAN.
 
 Every point is ``train_patch_qgan(digit, classical=True, classical_budget=B, seed=S)`` -- the patch
 QGAN's own recipe (same steps, batch, learning rates, discriminator, stabilisers, the 89 training
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results" / "budget_curve.json"
-BUDGETS = (70, 100, 160, 300, 1000, 3000, 10000)
+BUDGETS = (80, 160, 300, 480, 1000, 2000, 4800, 10000)
 KEYS = ("two_sample", "frechet", "precision", "recall", "density", "coverage", "mmd2", "digit_accuracy", "nearer_train")
 
 

@@ -143,7 +143,7 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         progress=not args.no_progress,
         **overrides,
     )
-    return _save_run(args, argv, out, ckpt, ("mmd2", "accuracy", "min_accuracy"))
+    return _save_run(args, argv, out, ckpt, ("two_sample", "mmd2", "accuracy", "min_accuracy"))
 
 
 def _step_overrides(args: argparse.Namespace, defaults: dict[str, Any]) -> dict[str, Any]:

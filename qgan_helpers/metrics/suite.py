@@ -116,7 +116,11 @@ class ImageScores:
     frechet, precision, recall, density, coverage, mmd2 : float
         Means over the draws.
     digit_accuracy : float
-        Fraction of all given images the feature network classifies as the digit.
+        Fraction of all given images the feature network classifies as the digit (``nan`` when
+        the images are scored against all ten digits, ``digit=None``).
+    class_kl : float
+        For ``digit=None``: KL divergence (nats) of the feature network's class histogram of the
+        images from the real held-out one (0 = every digit as often as in the data; ``nan`` for one digit).
     nearer_train : float
         Memorisation test (:func:`qgan_helpers.metrics.memorisation.memorisation`).
     copying : bool
@@ -139,8 +143,9 @@ class ImageScores:
     digit_accuracy: float
     nearer_train: float
     copying: bool
-    digit: int
+    digit: int | None
     dataset: str
+    class_kl: float = float("nan")
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values by field name (JSON-ready)."""
@@ -151,9 +156,20 @@ def _check_repeats(repeats: Any) -> int:
     return validation.positive_int("repeats", repeats)
 
 
+def _digit(digit: Any) -> int | None:
+    return None if digit is None else validation.integer("digit", digit, 0, 9)
+
+
+def _class_kl(pred: np.ndarray, real_labels: np.ndarray) -> float:
+    p = np.bincount(pred, minlength=10) / len(pred)
+    q = np.bincount(real_labels, minlength=10) / len(real_labels)
+    nz = p > 0
+    return float((p[nz] * np.log(p[nz] / q[nz])).sum())
+
+
 def evaluate_images(
     samples: Any,
-    digit: int,
+    digit: int | None,
     *,
     dataset: str = "digits",
     name: str = "samples",
@@ -168,8 +184,9 @@ def evaluate_images(
     samples : array or tensor, shape (N, H, W) or (N, H*W)
         Generated images with pixels in ``[0, 1]``; ``N`` at least the digit's held-out count
         (89 for the 8x8 zeros).
-    digit : int
-        The digit they should show.
+    digit : int or None
+        The digit they should show; ``None`` scores them against the held-out images of all ten
+        digits (for a generator of every digit), with ``class_kl`` in place of ``digit_accuracy``.
     dataset : str
         Whose real images, feature network and split to use (``"digits"``: the bundled 8x8 digits).
     name : str
@@ -185,14 +202,15 @@ def evaluate_images(
     ImageScores
     """
     spec = dataset_spec(dataset)
-    digit = validation.integer("digit", digit, 0, 9)
-    heldout, _ = real_images(spec.name, "heldout", digit)
+    digit = _digit(digit)
+    heldout, held_labels = real_images(spec.name, "heldout", digit)
     train, _ = real_images(spec.name, "train", digit)
     n = len(heldout)
     x = validation.image_batch("samples", samples, n_pixels=spec.n_pixels)
     if len(x) < n:
+        which = f"digit {digit}" if digit is not None else "all digits"
         raise ValueError(
-            f"samples: expected at least {n} images (as many as the held-out images of digit {digit}), got {len(x)}"
+            f"samples: expected at least {n} images (as many as the held-out images of {which}), got {len(x)}"
         )
     repeats = _check_repeats(repeats)
     rng = np.random.default_rng(validation.seed(seed))
@@ -212,16 +230,18 @@ def evaluate_images(
         draws["mmd2"].append(float(mmd2(x[idx], heldout, sigma)))
     mem = memorisation(x[: max(n, min(len(x), 1000))], train, heldout, seed=int(seed))
     means = {k: float(np.mean(v)) for k, v in draws.items()}
+    pred = predict_digits(x, spec.name)
     return ImageScores(
         name=str(name), params=params, n=n, two_sample_spread=float(np.std(draws["two_sample"])), **means,
-        digit_accuracy=float((predict_digits(x, spec.name) == digit).mean()),
+        digit_accuracy=float((pred == digit).mean()) if digit is not None else float("nan"),
         nearer_train=mem.nearer_train, copying=mem.flagged, digit=digit, dataset=spec.name,
+        class_kl=_class_kl(pred, held_labels) if digit is None else float("nan"),
     )
 
 
 def evaluate_generator(
     generator: Any,
-    digit: int,
+    digit: int | None,
     *,
     dataset: str = "digits",
     name: str | None = None,
@@ -238,8 +258,9 @@ def evaluate_generator(
     ----------
     generator : torch.nn.Module
         A course generator (noise -> images in ``[0, 1]``); its trainable parameters are counted.
-    digit : int
-        The digit to score against.
+    digit : int or None
+        The digit to score against (``None``: all ten digits, for an unconditional generator of
+        every digit).
     dataset : str
     name : str, optional
         Row name (default: the generator's class name).
@@ -258,10 +279,12 @@ def evaluate_generator(
     if not isinstance(generator, torch.nn.Module):
         raise TypeError(f"generator: expected a torch.nn.Module, got {type(generator).__name__}")
     spec = dataset_spec(dataset)
-    digit = validation.integer("digit", digit, 0, 9)
+    digit = _digit(digit)
     repeats = _check_repeats(repeats)
     n = len(real_images(spec.name, "heldout", digit)[0]) * repeats
     conditional = bool(getattr(generator, "n_classes", 0) or 0)
+    if conditional and digit is None and label is None:
+        raise ValueError("digit: a conditional generator is scored one digit at a time; pass a digit (or a label)")
     labels = (digit if label is None else validation.integer("label", label, 0)) if conditional else None
     samples = generate(generator, n, seed=validation.seed(seed), labels=labels, image_shape=spec.image_shape)
     params = int(sum(p.numel() for p in generator.parameters() if p.requires_grad))
@@ -270,7 +293,7 @@ def evaluate_generator(
 
 
 def reference_rows(
-    digit: int,
+    digit: int | None,
     *,
     dataset: str = "digits",
     budget: int | None = None,
@@ -300,7 +323,7 @@ def reference_rows(
     list of ImageScores
     """
     spec = dataset_spec(dataset)
-    digit = validation.integer("digit", digit, 0, 9)
+    digit = _digit(digit)
     repeats = _check_repeats(repeats)
     train, _ = real_images(spec.name, "train", digit)
     n_held = len(real_images(spec.name, "heldout", digit)[0])
