@@ -76,6 +76,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "d_steps 2": {"d_steps": 2},
     "wider D": {"hidden": (256, 64)},
     # classical MLP generators (latent 5) through the same code path, for the recipe changes above
+    # the stabilisers and the ancillas, each combined with the new defaults (variant names joined by +)
+    "no R1": {"r1_gamma": 0.0},
+    "no EMA": {"ema_decay": None},
+    "constant lr": {"lr_schedule": "constant"},
+    "no ancilla (3 qubits)": {"n_qubits": 3, "n_ancillas": 0},
+    "1 ancilla (4 qubits)": {"n_qubits": 4, "n_ancillas": 1},
     "classical 274": {"classical": True, "classical_budget": 300},
     "classical 974": {"classical": True, "classical_budget": 1000},
 }

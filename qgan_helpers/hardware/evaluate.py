@@ -110,9 +110,11 @@ def _pennylane_device_probs(gen: Any, noise: torch.Tensor, device: Any, shots: i
 
     angles = patch_angles(gen, noise)
     n, d = gen.n_qubits, gen.depth
+    k = int(np.prod(gen.encoding_shape))  # encoding angles come first in every row
     tapes = []
     for row in angles:
-        ops = qml.tape.make_qscript(gen.queue_circuit)(row[:n], row[n:].reshape(d, n)).operations
+        enc = row[:k].reshape(gen.encoding_shape)
+        ops = qml.tape.make_qscript(gen.queue_circuit)(enc, row[k:].reshape(d, n)).operations
         tapes.append(qml.tape.QuantumScript(ops, [qml.probs(wires=gen.wires)], shots=shots))
     results = qml.execute(tapes, device, diff_method=None)
     return np.stack([np.asarray(r, dtype=float) for r in results]).reshape(gen.n_generators, -1, 2**n)
@@ -125,7 +127,7 @@ def device_probs(generator: Any, noise: torch.Tensor, device: Any = "ideal", *, 
     Parameters
     ----------
     generator : PatchQuantumGenerator
-    noise : torch.Tensor, shape (B, n_qubits)
+    noise : torch.Tensor, shape (B, latent_dim)
     device : "ideal", DepolarizingNoise, str, AerRunner or pennylane device
         See the module docstring.
     shots : int or None
@@ -220,7 +222,7 @@ def sample_on_device(generator: Any, device: Any = "ideal", n: int = 64, *, shot
         raise ValueError(f"n: expected a positive integer, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    z = sample_noise(int(n), gen.n_qubits, "auto", generator=torch.Generator().manual_seed(int(seed)), model=gen)
+    z = sample_noise(int(n), gen.latent_dim, "auto", generator=torch.Generator().manual_seed(int(seed)), model=gen)
     images = images_from_probs(gen, device_probs(gen, z, device, shots=shots, seed=seed, mitigation=mitigation))
     side = math.isqrt(gen.n_pixels)
     return images.reshape(len(images), side, side) if side * side == gen.n_pixels else images

@@ -405,7 +405,7 @@ def mitigation_probs(generator: Any, noise: Any, device: Any = "FakeManilaV2", *
     Parameters
     ----------
     generator : PatchQuantumGenerator, Checkpoint or path to a ``.pt`` checkpoint
-    noise : torch.Tensor, shape (B, n_qubits)
+    noise : torch.Tensor, shape (B, latent_dim)
         The noise vectors (one circuit per sub-generator and noise vector).
     device : str, DepolarizingNoise or AerRunner
         A fake backend name such as ``"FakeManilaV2"``, a noise model, or a runner (then its own
@@ -436,8 +436,8 @@ def mitigation_probs(generator: Any, noise: Any, device: Any = "FakeManilaV2", *
     if len(scale_list) < 2 or len(set(scale_list)) != len(scale_list) or 1 not in scale_list:
         raise ValueError(f"scales: expected at least two distinct odd fold factors including 1, got {scales!r}")
     noise_t = torch.as_tensor(noise)
-    if noise_t.ndim != 2 or noise_t.shape[1] != gen.n_qubits or len(noise_t) < 1:
-        raise ValueError(f"noise: expected shape (B, {gen.n_qubits}) with B >= 1, got {tuple(noise_t.shape)}")
+    if noise_t.ndim != 2 or noise_t.shape[1] != gen.latent_dim or len(noise_t) < 1:
+        raise ValueError(f"noise: expected shape (B, {gen.latent_dim}) with B >= 1, got {tuple(noise_t.shape)}")
     if not torch.isfinite(noise_t).all():
         raise ValueError("noise: expected finite values, got NaN or infinity")
 
@@ -581,7 +581,7 @@ def mitigation_errors(generator: Any, real: Any, device: Any = "FakeManilaV2", n
         raise ValueError(f"real: expected images with {gen.n_pixels} pixels each, got shape {real_arr.shape}")
     real_flat = real_arr.reshape(len(real_arr), -1)
 
-    z = sample_noise(int(n), gen.n_qubits, "auto", generator=torch.Generator().manual_seed(seed), model=gen)
+    z = sample_noise(int(n), gen.latent_dim, "auto", generator=torch.Generator().manual_seed(seed), model=gen)
     run = mitigation_probs(gen, z, device, shots=shots, seed=seed, scales=scales)
     exact = run.probs["exact"]
     out: dict[str, dict[str, float]] = {}

@@ -120,17 +120,18 @@ def patch_angles(generator: Any, noise: torch.Tensor) -> np.ndarray:
     Parameters
     ----------
     generator : PatchQuantumGenerator
-    noise : torch.Tensor, shape (B, n_qubits)
+    noise : torch.Tensor, shape (B, latent_dim)
 
     Returns
     -------
-    numpy.ndarray, shape (G * B, n_qubits * (depth + 1))
-        Row ``g * B + b`` belongs to sub-generator ``g`` and noise sample ``b``.
+    numpy.ndarray, shape (G * B, encoding angles + n_qubits * depth)
+        Row ``g * B + b`` belongs to sub-generator ``g`` and noise sample ``b``; the encoding
+        angles come first (``n_qubits`` per noise block), as in the generator's recorded tape.
     """
     gen = _check_generator(generator)
     enc, w = gen.circuit_angles(noise)
     g, b = enc.shape[:2]
-    angles = torch.cat([enc.reshape(g * b, gen.n_qubits), w.reshape(g * b, -1)], dim=1)
+    angles = torch.cat([enc.reshape(g * b, -1), w.reshape(g * b, -1)], dim=1)
     return angles.detach().cpu().numpy().astype(np.float64)
 
 

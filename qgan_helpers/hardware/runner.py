@@ -167,7 +167,7 @@ class AerRunner:
             each logical qubit at the end (all folds use the layout of ``scale=1``).
         """
         gen = _check_generator(generator)
-        key = (gen.n_qubits, gen.depth, int(scale))
+        key = (gen.n_qubits, gen.depth, tuple(gen.encoding_shape), tuple(gen.upload_layers), int(scale))
         if key not in self._cache:
             t0 = time.perf_counter()
             logical, theta = patch_circuit(gen, measure=False)
@@ -239,7 +239,7 @@ class AerRunner:
         Parameters
         ----------
         generator : PatchQuantumGenerator
-        noise : torch.Tensor, shape (B, n_qubits)
+        noise : torch.Tensor, shape (B, latent_dim)
         scale : int
             Fold factor (1 = the circuit itself).
 
