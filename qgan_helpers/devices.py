@@ -473,7 +473,7 @@ def time_circuit(
 
     Examples
     --------
-    >>> 0 < time_circuit("default.qubit", 3, repeats=2) < 5
+    >>> time_circuit("default.qubit", 3, repeats=2) > 0  # seconds per call; no upper bound (machines differ)
     True
     """
     n = _positive_int("n_qubits", n_qubits)

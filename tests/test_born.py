@@ -229,7 +229,10 @@ def test_prior_latents_and_associative_update():
 
 def test_train_prior_gan_smoke():
     res = train_prior_gan("qcbm", steps=20, latent_dim=4, qcbm_layers=1, every=10, seed=0)
-    assert len(res.prior_mmd) == 3 and set(res.metrics) == {"mmd2", "coverage", "class_kl"}
+    assert len(res.prior_mmd) == 3
+    # the whole suite against the held-out digits, the class histogram's KL included
+    assert set(res.metrics) >= {"mmd2", "coverage", "class_kl", "two_sample", "frechet", "nearer_train"}
+    assert all(np.isfinite(v) for v in res.metrics.values())
     assert res.model.generate(5).shape == (5, 64)
 
 

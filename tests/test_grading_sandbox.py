@@ -119,7 +119,7 @@ def hostile(tmp_path_factory):
             f"  'open': lambda: (exec(open({str(ROOT / 'qgan_helpers/solutions/ex_devices_bell.py')!r}).read(), g := {{}}), g['bell_probabilities'])[1],\n"
             "  'import': lambda: importlib.import_module('qgan_helpers.solutions.ex_devices_bell').bell_probabilities,\n"
             f"  'editable': lambda: importlib.util.spec_from_file_location('s', {str(ROOT / 'qgan_helpers/solutions/ex_devices_bell.py')!r}).loader.load_module().bell_probabilities,\n"
-            "  'glob': lambda: (exec(open(sorted(glob.glob('/work/main/**/ex_devices_bell.py', recursive=True) + glob.glob(sys.prefix + '/**/ex_devices_bell.py', recursive=True))[0]).read(), g := {}), g['bell_probabilities'])[1],\n"
+            f"  'glob': lambda: (exec(open(sorted(glob.glob({str(ROOT)!r} + '/**/ex_devices_bell.py', recursive=True) + glob.glob(sys.prefix + '/lib/python*/site-packages/**/ex_devices_bell.py', recursive=True))[0]).read(), g := {{}}), g['bell_probabilities'])[1],\n"
             "  'proc': lambda: (exec(open(f'/proc/1/root{str(ROOT)}/qgan_helpers/solutions/ex_devices_bell.py').read(), g := {}), g['bell_probabilities'])[1],\n"
             "}\n"
             "for name, route in routes.items():\n"
@@ -177,7 +177,7 @@ def test_replaced_checks_and_lying_objects_score_nothing(hostile):
 def test_no_route_to_the_reference_solution(hostile):
     assert exercise("ex-devices-bell").load_solution()  # the instructor has it ...
     got, reason = hostile["statuses"][("copier", "ex-devices-bell")]  # ... the sandbox does not:
-    assert got == "not yet" and reason.startswith("bell_probabilities should be a function")  # every route gave None
+    assert got == "not yet" and reason.startswith("bell_probabilities should be a function"), (got, reason)
 
 
 def test_the_honest_student_gets_full_marks_next_to_them(hostile):
