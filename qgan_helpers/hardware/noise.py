@@ -152,7 +152,10 @@ def mixed_qnode(generator: Any, noise: DepolarizingNoise, sub_generator: int = 0
     Returns
     -------
     pennylane.QNode
-        Takes a noise vector of shape ``(n_qubits,)`` and returns the ``2**n_qubits`` probabilities.
+        Takes one noise vector of shape ``(latent_dim,)`` (``(n_qubits,)`` for a generator with one
+        noise encoding; with noise blocks or input scaling it is turned into the encoding angles of
+        every block by :meth:`~qgan_helpers.generators.PatchQuantumGenerator.circuit_angles`) and
+        returns the ``2**n_qubits`` probabilities.
 
     Examples
     --------
@@ -173,14 +176,21 @@ def mixed_qnode(generator: Any, noise: DepolarizingNoise, sub_generator: int = 0
     weights = gen.weights[sub_generator].detach().double().numpy()
     dev = make_device("default.mixed", gen.n_qubits)
 
+    def encoding(z: Any) -> np.ndarray:  # (latent_dim,) -> this sub-generator's angles, shape encoding_shape
+        import torch
+
+        with torch.no_grad():
+            enc, _ = gen.circuit_angles(torch.as_tensor(np.asarray(z, dtype=np.float64))[None])
+        return enc[sub_generator, 0].numpy()
+
     def circuit(z: Any) -> Any:
-        gen.queue_circuit(z, weights)
+        gen.queue_circuit(encoding(z), weights)
         return qml.probs(wires=gen.wires)
 
     noisy = qml.add_noise(qml.QNode(circuit, dev, interface="numpy", diff_method=None), noise.pennylane_model())
 
     def with_readout(z: Any) -> Any:
-        gen.queue_circuit(z, weights)
+        gen.queue_circuit(encoding(z), weights)
         noise.queue_readout(gen.wires)
         return qml.probs(wires=gen.wires)
 

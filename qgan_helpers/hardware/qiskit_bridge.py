@@ -168,8 +168,9 @@ def qasm_probabilities(generator: Any, noise: torch.Tensor, sub_generator: int =
     Parameters
     ----------
     generator : PatchQuantumGenerator
-    noise : torch.Tensor, shape (n_qubits,)
-        One noise vector.
+    noise : torch.Tensor, shape (latent_dim,)
+        One noise vector (``(n_qubits,)`` for a generator with one noise encoding; with noise blocks
+        it holds ``n_qubits`` angles per block).
     sub_generator : int
 
     Returns
@@ -183,12 +184,14 @@ def qasm_probabilities(generator: Any, noise: torch.Tensor, sub_generator: int =
     gen = _check_generator(generator)
     if not isinstance(sub_generator, (int, np.integer)) or isinstance(sub_generator, bool) or not 0 <= sub_generator < gen.n_generators:
         raise ValueError(f"sub_generator: expected an integer in 0..{gen.n_generators - 1}, got {sub_generator!r}")
-    if not isinstance(noise, torch.Tensor) or tuple(noise.shape) != (gen.n_qubits,):
-        raise ValueError(f"noise: expected a torch.Tensor of shape ({gen.n_qubits},), got {getattr(noise, 'shape', type(noise).__name__)}")
+    if not isinstance(noise, torch.Tensor) or tuple(noise.shape) != (gen.latent_dim,):
+        raise ValueError(f"noise: expected a torch.Tensor of shape ({gen.latent_dim},), got {getattr(noise, 'shape', type(noise).__name__)}")
     dev = qml.device("default.qubit", wires=gen.n_qubits)
+    with torch.no_grad():
+        enc = gen.circuit_angles(noise.detach()[None])[0][sub_generator, 0].numpy()
 
     def circuit() -> Any:
-        gen.queue_circuit(noise.detach().double().numpy(), gen.weights[sub_generator].detach().double().numpy())
+        gen.queue_circuit(enc, gen.weights[sub_generator].detach().double().numpy())
         return qml.probs(wires=gen.wires)
 
     qasm = qml.to_openqasm(qml.QNode(circuit, dev), measure_all=False)()
