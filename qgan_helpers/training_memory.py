@@ -1,86 +1,75 @@
-"""How much memory *training* a circuit by backpropagation needs, measured in a fresh process.
+"""How much memory *training* a circuit by backpropagation keeps: the tensors saved for the backward pass.
 
-A forward pass of a state-vector simulation holds a few copies of the state (see ``book/tips``).
-Backpropagation keeps the intermediate state of every gate for the backward pass, for every
-sample of a broadcast batch, so a training step needs far more: this module measures it.
+A forward pass of a state-vector simulation holds a few copies of the state at a time (see
+``book/tips``). Backpropagation also keeps, until the backward pass, every intermediate tensor the
+gradient needs: for a simulated circuit, about one state per gate and per sample of the batch.
+This module counts those tensors exactly, with torch's saved-tensor hooks.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-from qgan_helpers.validation import positive_int
-
-__all__ = ["backprop_peak_bytes"]
-
-_SCRIPT = r"""
-import json, resource, sys
 import pennylane as qml
 import torch
+
 from qgan_helpers.circuits import angle_encoding, patch_ansatz
+from qgan_helpers.validation import positive_int
 
-n, layers, batch = (int(a) for a in sys.argv[1:4])
-torch.set_num_threads(1)
-
-
-def backward_pass(n_wires):
-    @qml.qnode(qml.device("default.qubit", wires=n_wires), interface="torch", diff_method="backprop")
-    def circuit(z, w):
-        angle_encoding(z, range(n_wires))
-        patch_ansatz(w, range(n_wires))
-        return qml.probs(wires=range(n_wires))
-
-    z = torch.rand(batch, n_wires)
-    w = (0.5 * torch.randn(layers, n_wires)).requires_grad_()
-    circuit(z, w)[:, 0].sum().backward()
+__all__ = ["backprop_saved_bytes"]
 
 
-backward_pass(2)  # warm-up: imports, caches, the autograd engine
-with open("/proc/self/statm") as f:  # the resident memory now (pages), not the peak of the imports
-    before = int(f.read().split()[1]) * resource.getpagesize()
-backward_pass(n)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"before": before, "after": after}))
-"""
+def backprop_saved_bytes(n_qubits: int, layers: int = 8, batch: int = 32, *, seed: int = 0) -> int:
+    """Bytes that autograd keeps for the backward pass of the course's circuit on a batch.
 
-
-def backprop_peak_bytes(n_qubits: int, layers: int = 8, batch: int = 32) -> int:
-    """Peak memory added by one forward and backward pass of the patch circuit with backpropagation.
-
-    The circuit is the course's (angle encoding, then ``layers`` RY layers with a CZ chain),
-    broadcast over a batch of ``batch`` latent vectors on ``default.qubit`` with torch
-    backpropagation. It runs in a fresh Python process and the result is the growth of that
-    process's peak resident memory (``ru_maxrss``) above its resident memory just before the pass,
-    after a warm-up on 2 qubits (Linux: reads ``/proc/self/statm``). When the imports peaked higher
-    than the pass, the result undercounts, so measure registers of 12 or more qubits.
+    The circuit is the patch circuit (angle encoding of ``n_qubits`` noise angles, then ``layers``
+    layers of RY rotations and a CZ chain) returning the probabilities of all basis states, broadcast
+    over ``batch`` latent vectors on ``default.qubit`` with torch backpropagation. Every tensor that
+    autograd saves for the backward pass is recorded by a
+    :func:`torch.autograd.graph.saved_tensors_hooks` hook; the result is the size of their distinct
+    storages. It is a lower bound on a training step's peak memory (the forward pass's own
+    temporaries and the gradients come on top) and does not depend on the machine's load.
 
     Parameters
     ----------
     n_qubits : int
-        Register size (keep it moderate: the memory grows as ``2**n_qubits``).
+        Register size (the memory grows as ``2**n_qubits``: 14 qubits already keep about 1 GiB).
     layers : int
     batch : int
+    seed : int
+        Seed of the random angles (the count does not depend on them).
 
     Returns
     -------
     int
-        Bytes; divide by ``16 * 2**n_qubits`` for the number of state copies it amounts to.
+        Bytes; divide by ``16 * 2**n_qubits`` (one complex128 state) for the number of states kept.
 
     Examples
     --------
-    >>> peak = backprop_peak_bytes(10, layers=2, batch=8)
-    >>> peak / (16 * 2**10) > 8  # more than one state per sample of the batch
+    >>> kept = backprop_saved_bytes(6, layers=2, batch=4)
+    >>> kept / (16 * 2**6) > 4  # more than one state per sample of the batch
     True
     """
     n = positive_int("n_qubits", n_qubits)
     layers = positive_int("layers", layers)
     batch = positive_int("batch", batch)
-    out = subprocess.run([sys.executable, "-c", _SCRIPT, str(n), str(layers), str(batch)],
-                         capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        tail = out.stderr.strip().splitlines()[-1:] or ["no error output"]
-        raise RuntimeError(f"backprop_peak_bytes: the measuring process failed ({tail[0][:200]})")
-    record = json.loads(out.stdout.strip().splitlines()[-1])
-    return max(int(record["after"]) - int(record["before"]), 0)
+    gen = torch.Generator().manual_seed(int(seed))
+
+    @qml.qnode(qml.device("default.qubit", wires=n), interface="torch", diff_method="backprop")
+    def circuit(z: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        angle_encoding(z, range(n))
+        patch_ansatz(w, range(n))
+        return qml.probs(wires=range(n))
+
+    z = torch.rand(batch, n, generator=gen, dtype=torch.float64)
+    w = (0.5 * torch.randn(layers, n, generator=gen, dtype=torch.float64)).requires_grad_()
+    storages: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = circuit(z, w)
+    total = sum(storages.values())
+    out[:, 0].sum().backward()  # the graph is complete: it runs backwards
+    return int(total)

@@ -3,26 +3,35 @@ import doctest
 import pytest
 
 from qgan_helpers import training_memory
-from qgan_helpers.training_memory import backprop_peak_bytes
+from qgan_helpers.training_memory import backprop_saved_bytes
 
 
-def test_backprop_keeps_a_state_per_gate_and_sample():
-    n, layers, batch = 12, 4, 16
-    copies = backprop_peak_bytes(n, layers=layers, batch=batch) / (16 * 2**n)
-    gates = n + layers * (2 * n - 1)  # encoding RYs, then per layer n RYs and n - 1 CZs
-    # backpropagation keeps (at least) one intermediate state per gate and sample; a forward pass keeps a few
-    assert copies > 0.3 * gates * batch, (copies, gates * batch)
+def n_gates(n: int, layers: int) -> int:
+    return n + layers * (2 * n - 1)  # encoding RYs, then per layer n RYs and n - 1 CZs
 
 
-def test_more_samples_need_more_memory():
-    assert backprop_peak_bytes(12, layers=2, batch=64) > 2 * backprop_peak_bytes(12, layers=2, batch=8)
+def test_backprop_keeps_states_in_proportion_to_gates_and_samples():
+    n, layers, batch = 8, 4, 16
+    states = backprop_saved_bytes(n, layers=layers, batch=batch) / (16 * 2**n)
+    assert 0.25 * n_gates(n, layers) * batch < states < 4 * n_gates(n, layers) * batch, states
+
+
+def test_saved_memory_grows_with_batch_layers_and_qubits():
+    base = backprop_saved_bytes(8, layers=2, batch=8)
+    assert backprop_saved_bytes(8, layers=2, batch=32) == pytest.approx(4 * base, rel=0.1)
+    assert backprop_saved_bytes(8, layers=4, batch=8) > 1.5 * base
+    assert backprop_saved_bytes(9, layers=2, batch=8) > 2 * base
+
+
+def test_the_count_is_deterministic():
+    assert backprop_saved_bytes(7, layers=2, batch=4, seed=0) == backprop_saved_bytes(7, layers=2, batch=4, seed=5)
 
 
 @pytest.mark.parametrize("kwargs, match", [({"n_qubits": 0}, "n_qubits"), ({"n_qubits": 4, "batch": 2.5}, "batch"),
                                            ({"n_qubits": 4, "layers": -1}, "layers")])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        backprop_peak_bytes(**kwargs)
+        backprop_saved_bytes(**kwargs)
 
 
 def test_doctests():
