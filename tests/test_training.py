@@ -536,10 +536,10 @@ def test_recipe_defaults_are_todays_behaviour():
     new = {"n_qubits": 5, "n_ancillas": 2, "n_generators": 8, "depth": 12, "reupload": True, "upload_every": 6,
            "noise_per_upload": True, "hidden": (128, 32)}
     assert {k: PATCH_DEFAULTS[k] for k in new} == new
-    # the conditional one keeps the generator of its shipped checkpoint
-    old = {"n_qubits": 5, "n_ancillas": 1, "n_generators": 4, "depth": 8, "reupload": False, "upload_every": 1,
-           "noise_per_upload": False, "hidden": (64, 16)}
-    assert {k: CONDITIONAL_DEFAULTS[k] for k in old} == old
+    # the conditional one: the same geometry and critic, the noise encoded once (it has no noise blocks)
+    cond = {**{k: new[k] for k in ("n_qubits", "n_ancillas", "n_generators", "depth", "hidden")},
+            "reupload": False, "upload_every": 1, "noise_per_upload": False, "conditioning": "projection"}
+    assert {k: CONDITIONAL_DEFAULTS[k] for k in cond} == cond
 
 
 def test_train_patch_qgan_passes_the_design_switches_through(tmp_path):
