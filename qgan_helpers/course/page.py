@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 __all__ = ["glue", "glued", "Table", "table"]
 
 _VALUES: dict[str, Any] = {}
@@ -30,12 +32,15 @@ def glue(name: str, value: Any, display: bool = True) -> None:
     name : str
         The key the text refers to, e.g. ``"train-zero-mmd"``.
     value : object
-        A number, a string, a figure, a ``Markdown`` object, ...
+        A number, a string, a figure, a ``Markdown`` object, ... NumPy scalars are stored as the
+        Python number they hold, so that the text's format specs (``{glue:text}`name:.2f```) apply.
     display : bool
         Also show the value in the cell's output.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name: expected a non-empty string, got {name!r}")
+    if isinstance(value, np.generic):  # np.float64(0.5) shows as "np.float64(0.5)", which {glue:text}`x:.2f` cannot format
+        value = value.item()
     _VALUES[name] = value
     try:
         from myst_nb import glue as myst_glue
