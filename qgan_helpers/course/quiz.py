@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["quiz", "check_questions"]
+__all__ = ["quiz", "check_questions", "guard_mathjax"]
 
 _TYPES = ("multiple_choice", "many_choice", "numeric")
 
@@ -69,9 +69,73 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> int:
     return len(questions)
 
 
+# jupyterquiz's script reads ``MathJax.version[0]`` half a second after it draws the quiz. On the
+# site, MathJax 3 is a deferred script: until it has loaded, ``window.MathJax`` is only its
+# configuration, which has no ``version``, and the quiz throws "Cannot read properties of undefined"
+# (a busy machine takes longer than half a second); a MathJax 3 still starting up sends it to load
+# MathJax from a CDN. Its script therefore runs with a local ``MathJax`` that typesets through the
+# real one once it is ready (before that, MathJax's own first pass typesets the quiz with the page).
+_MATHJAX_GUARD = """(function () {
+var MathJax = {
+  get version() {
+    var m = window.MathJax;
+    return m && typeof m.version === "string" ? m.version : "3";
+  },
+  get Hub() { return window.MathJax && window.MathJax.Hub; },
+  typeset: function (elements) {
+    var m = window.MathJax;
+    if (m && m.startup && m.startup.promise && m.typesetPromise) {
+      m.startup.promise = m.startup.promise.then(function () { return m.typesetPromise(elements); });
+    } else if (m && m.Hub && m.Hub.Queue) {
+      m.Hub.Queue(["Typeset", m.Hub]);
+    }
+  }
+};
+%s
+})();
+"""
+
+
+def guard_mathjax(script: str) -> str:
+    """Wrap a jupyterquiz script so that it never reads MathJax before MathJax has loaded.
+
+    Parameters
+    ----------
+    script : str
+        The JavaScript ``jupyterquiz.display_quiz`` shows.
+
+    Returns
+    -------
+    str
+        The same script inside a function whose local ``MathJax`` typesets through the page's
+        MathJax once it is ready (MathJax 3 or 2) and does nothing where there is none.
+
+    Examples
+    --------
+    >>> js = guard_mathjax("show(MathJax.version[0]);")
+    >>> js.startswith("(function () {") and "show(MathJax.version[0]);" in js
+    True
+    """
+    if not isinstance(script, str):
+        raise TypeError(f"script: expected the quiz's JavaScript as a str, got {type(script).__name__}")
+    return _MATHJAX_GUARD % script
+
+
 def quiz(questions: Sequence[dict[str, Any]]) -> None:
-    """Show a self-check quiz (see the module docstring for the question format)."""
+    """Show a self-check quiz (see the module docstring for the question format).
+
+    The quiz is ``jupyterquiz.display_quiz``'s, with its script wrapped by :func:`guard_mathjax`.
+    """
     check_questions(questions)
+    from IPython.display import Javascript, display
+    from IPython.utils.capture import capture_output
     from jupyterquiz import display_quiz
 
-    display_quiz(list(questions), shuffle_answers=False, max_width=680)
+    with capture_output(stdout=False, stderr=False, display=True) as shown:
+        display_quiz(list(questions), shuffle_answers=False, max_width=680)
+    for output in shown.outputs:
+        script = output.data.get("application/javascript")
+        if script is None:
+            output.display()
+        else:
+            display(Javascript(guard_mathjax(script)))

@@ -448,3 +448,91 @@ def test_search_from_file(file_session: Offline) -> None:
     assert any(urlparse(h).path.endswith(SEARCH_PAGE) for h in hrefs), (
         f"search from file:// for {SEARCH_TERM!r} did not list {SEARCH_PAGE}; results: {hrefs}"
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Self-check quizzes (jupyterquiz): they render and answer offline, also when MathJax loads late
+# --------------------------------------------------------------------------------------------------
+
+_QUIZ_DATA = re.compile(r"var questions(\w+)=(\[.*?\]);\s*\n", re.S)
+QUIZ_PAGES = [p for p in PAGES if _QUIZ_DATA.search((SITE / p).read_text(encoding="utf-8"))]
+# MathJax held back this long: the quizzes' own typesetting runs half a second after they draw, and a
+# busy machine once took longer than that to load MathJax (CI saw "Cannot read properties of undefined").
+MATHJAX_DELAY_S = 1.5
+
+
+def _quiz_questions(html: str) -> list[dict]:
+    """The questions of every quiz on a page, in page order, from the data each quiz script carries."""
+    import json
+
+    seen: dict[str, list[dict]] = {}
+    for div_id, data in _QUIZ_DATA.findall(html):
+        seen.setdefault(div_id, json.loads(data))
+    return [q for qs in seen.values() for q in qs]
+
+
+def _a_correct_number(question: dict) -> str:
+    for a in question["answers"]:
+        if a.get("correct") and a.get("type") == "value":
+            return repr(a["value"])
+        if a.get("correct") and a.get("type") == "range":
+            lo, hi = a["range"]
+            return repr((lo + hi) / 2)
+    raise AssertionError(f"numeric question without a correct value or range: {question['question']!r}")
+
+
+def test_quiz_pages_exist() -> None:
+    """The qubits chapter has quizzes, so the quiz test below checks something."""
+    assert "book/qubits.html" in QUIZ_PAGES, f"no quiz found on book/qubits.html (quiz pages: {QUIZ_PAGES})"
+
+
+@pytest.mark.parametrize("rel", QUIZ_PAGES or ["<no quiz pages>"])
+def test_quizzes_answer_offline(browser, server: str, rel: str) -> None:
+    """Every question renders; a correct answer is marked correct; no error while MathJax is late."""
+    import time
+
+    questions = _quiz_questions((SITE / rel).read_text(encoding="utf-8"))
+    context = browser.new_context()
+    log = PageLog()
+
+    def route(r) -> None:
+        url = r.request.url
+        if not _is_local(url, server):
+            log.external.append(url)
+            r.abort("blockedbyclient")
+            return
+        if "/mathjax/" in url:
+            time.sleep(MATHJAX_DELAY_S)
+        r.continue_()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: log.errors.append(f"uncaught: {e}"))
+    page.on("console", lambda m: log.errors.append(f"console.error: {m.text}") if m.type == "error" else None)
+    try:
+        page.goto(server + rel, wait_until="load", timeout=TIMEOUT_MS)
+        page.evaluate("async () => { if (window.MathJax && window.MathJax.startup) await window.MathJax.startup.promise; }")
+        page.wait_for_timeout(1000)  # past the quizzes' own half-second typesetting timer
+        shown = page.locator("div.Quiz")  # one per question: its text, answers and feedback
+        assert shown.count() == len(questions), f"{rel}: {shown.count()} of {len(questions)} quiz questions rendered"
+        problems = []
+        for i, q in enumerate(questions):
+            box = shown.nth(i)
+            if q["type"] == "numeric":
+                field = box.locator("input.Input-text")
+                field.fill(_a_correct_number(q))
+                field.press("Enter")
+            else:
+                box.locator('label.MCButton[data-correct="true"]').first.click()
+            feedback = box.locator(".Feedback")
+            if not feedback.evaluate("el => el.classList.contains('correct')"):
+                problems.append(f"question {i + 1} ({q['question'][:50]!r}): a correct answer was not marked correct")
+        raw = page.evaluate(
+            r"""() => Array.from(document.querySelectorAll('div.Quiz'))
+                  .filter(q => /\\\(|\\\[/.test(q.innerText)).map(q => q.innerText.slice(0, 60))"""
+        )
+        problems += _first("quiz formula not typeset", raw)
+        problems = log.problems() + problems
+        assert not problems, f"{rel} (MathJax held back {MATHJAX_DELAY_S} s):\n  " + "\n  ".join(problems)
+    finally:
+        context.close()
