@@ -32,4 +32,42 @@
       },
     };
   });
+  // 3. On the static site a widget is its saved state: the controls cannot redraw anything without
+  //    a kernel. Say so under each rendered explorer, and give the figure it shows an alt text built
+  //    from the saved settings (the html-manager renders saved images without one).
+  var NOTE = "Saved view: these controls need a running notebook (launch buttons at the top of the " +
+             "page); the figure shows the settings above.";
+  function settings(box) {
+    var parts = [];
+    Array.prototype.forEach.call(box.querySelectorAll(".widget-inline-hbox, .widget-hbox"), function (row) {
+      var label = row.querySelector(".widget-label");
+      var value = row.querySelector(".widget-readout, select, .widget-toggle-button.mod-active, input");
+      var text = value && (value.textContent || value.value || "").trim();
+      if (label && label.textContent.trim() && text) parts.push(label.textContent.trim() + " = " + text);
+    });
+    return parts.join(", ");
+  }
+  function annotate(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".widget-subarea"), function (area) {
+      var box = area.querySelector(".widget-interact, .widget-vbox, .jupyter-widgets");
+      if (!box || !area.querySelector("input, select, button, .widget-slider")) return;
+      var shown = settings(area);
+      Array.prototype.forEach.call(area.querySelectorAll(".widget-output img:not([alt])"), function (img) {
+        img.setAttribute("alt", "Explorer figure for the saved settings" + (shown ? " (" + shown + ")" : "") +
+                                "; the controls redraw it in a running notebook.");
+      });
+      if (!area.querySelector(".qgan-saved-view-note")) {
+        var note = document.createElement("p");
+        note.className = "qgan-saved-view-note";
+        note.textContent = NOTE;
+        area.appendChild(note);
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    // Synchronously after each change (a microtask), so that nobody sees an image without its text;
+    // annotate() is idempotent, so the changes it makes itself end the loop.
+    new MutationObserver(function () { annotate(document); })
+      .observe(document.body, { childList: true, subtree: true });
+  });
 })();

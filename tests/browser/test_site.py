@@ -22,6 +22,8 @@ asserts
   and no raw TeX delimiters left in the prose;
 * widgets rendered from their saved state: each ``widget-view+json`` output became a widget, the
   sliders of every ``interact`` explorer are there, and its output shows the saved figure;
+* no raw Markdown pipe table and no ``/tmp/`` scratch path in the text, no image whose alt text is
+  missing or its file name, no table wider than the text column at 1280 px;
 * the repository button on every page, the Binder and Colab launch buttons on every notebook page;
 * every page of ``_toc.yml`` was built, and search finds a known term (over http and from
   ``file://``; from ``file://`` the browser blocks the ``fetch()`` Sphinx uses to show a summary under
@@ -259,6 +261,31 @@ async () => {
     if (/\$\$|\\\(|\\\[|\\begin\{/.test(n.textContent)) raw.push(n.textContent.trim().slice(0, 80));
   }
   out.rawTex = raw;
+  // Raw Markdown pipe tables (Markdown output rendered as text) and scratch paths in the text.
+  const pipes = [], scratch = [];
+  const walker2 = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker2.nextNode(); n; n = walker2.nextNode()) {
+    if (n.parentElement.closest('script, style')) continue;
+    const t = n.textContent;
+    if (/\/tmp\//.test(t)) scratch.push(t.trim().slice(0, 80));
+    if (n.parentElement.closest('.highlight, textarea')) continue;  // code may print a pipe
+    if (/^\s*\|.*\|.*\|\s*$/m.test(t) || /\|\s*:?-{3,}:?\s*\|/.test(t)) pipes.push(t.trim().slice(0, 80));
+  }
+  out.rawPipeTables = pipes;
+  out.scratchPaths = scratch;
+  // Alt text: every image says what it shows (not missing, not its file name).
+  out.badAlt = imgs.filter(img => {
+    const alt = (img.getAttribute('alt') || '').trim();
+    const file = (img.getAttribute('src') || '').split('/').pop();
+    return alt.length < 4 || alt === file || /\.(png|jpe?g|svg|gif)$/i.test(alt);
+  }).map(img => (img.getAttribute('src') || '').split('/').pop() + ' alt=' + JSON.stringify(img.getAttribute('alt')));
+  // Tables wider than the text column: their last columns are cut off (or hidden behind a scroll).
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const column = article ? article.getBoundingClientRect() : null;
+  out.clippedTables = column ? Array.from(article.querySelectorAll('table')).filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.width > 0 && (t.scrollWidth > Math.ceil(r.width) + 1 || r.right > column.right + 1);
+  }).map(t => (t.querySelector('th, td') || t).textContent.trim().slice(0, 60)) : [];
   // Buttons in the header.
   out.links = Array.from(document.querySelectorAll('.article-header-buttons a, .header-article-items a'))
                 .map(a => a.href);
@@ -339,6 +366,10 @@ def check_page(session: Offline, rel: str) -> tuple[list[str], dict]:
         problems += _first("formula not typeset", facts["untypeset"], of=facts["math"])
         problems += _first("MathJax error", facts["mathErrors"])
         problems += _first("raw TeX left in the text", facts["rawTex"])
+        problems += _first("raw Markdown pipe table in the text", facts["rawPipeTables"])
+        problems += _first("scratch path in the text", facts["scratchPaths"])
+        problems += _first("image without alt text saying what it shows", facts["badAlt"])
+        problems += _first("table wider than the text column (cut off)", facts["clippedTables"])
         if rel not in NON_CONTENT:
             if REPOSITORY not in facts["links"]:
                 problems.append("no repository button")
