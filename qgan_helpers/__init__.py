@@ -32,4 +32,4 @@ Modules are imported lazily (``import qgan_helpers.devices``), so that ``import 
 stays cheap.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # also in CHANGELOG.md, CITATION.cff and the site footer (_config.yml)
