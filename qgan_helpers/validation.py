@@ -67,8 +67,10 @@ def is_int(value: Any) -> bool:
     return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
 
 
-def integer(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
+def integer(name: str, value: Any, low: int | None = None, high: int | None = None, *, hint: str = "") -> int:
     """Check that ``value`` is an integer in ``[low, high]`` (either bound may be ``None``).
+
+    ``hint`` is said after what was expected, to explain a bound that is not obvious.
 
     Raises
     ------
@@ -81,6 +83,11 @@ def integer(name: str, value: Any, low: int | None = None, high: int | None = No
     --------
     >>> integer("digit", 3, 0, 9)
     3
+    >>> try:
+    ...     integer("n_qubits", 30, 1, 12, hint="exact simulation keeps all 2**n amplitudes")
+    ... except ValueError as err:
+    ...     print(err)
+    n_qubits: expected an integer in 1..12 (exact simulation keeps all 2**n amplitudes), got 30
     """
     if low is not None and high is not None:
         wanted = f"an integer in {low}..{high}"
@@ -90,6 +97,8 @@ def integer(name: str, value: Any, low: int | None = None, high: int | None = No
         wanted = f"an integer <= {high}"
     else:
         wanted = "an integer"
+    if hint:
+        wanted = f"{wanted} ({hint})"
     if not is_int(value):
         raise ArgumentTypeError(f"{name}: expected {wanted}, got {_shown(value)}")
     if (low is not None and value < low) or (high is not None and value > high):
@@ -181,9 +190,23 @@ def positive_number(name: str, value: Any) -> float:
     return number(name, value, 0, low_open=True)
 
 
-def probability(name: str, value: Any) -> float:
-    """A number in ``[0, 1]`` (see :func:`number`)."""
-    return number(name, value, 0, 1)
+def probability(name: str, value: Any, high: float = 1.0) -> float:
+    """A probability: a number in ``[0, high]`` (see :func:`number`).
+
+    ``high`` is 1 unless the quantity has a smaller natural maximum, e.g. 0.75 for the
+    depolarizing probability that already mixes a qubit completely, 0.5 for a bit-flip rate.
+
+    Examples
+    --------
+    >>> probability("p", 0.25)
+    0.25
+    >>> try:
+    ...     probability("readout", 0.6, high=0.5)
+    ... except ValueError as err:
+    ...     print(err)
+    readout: expected a number in [0, 0.5], got 0.6
+    """
+    return number(name, value, 0, high)
 
 
 def choice(name: str, value: Any, options: Sequence[Any]) -> Any:
