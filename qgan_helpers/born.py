@@ -52,6 +52,7 @@ import pennylane as qml
 import torch
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.born_metrics import (
     DEFAULT_SIGMAS,
     distribution_metrics,
@@ -102,7 +103,9 @@ def torch_threads(n: int | None) -> Iterator[None]:
     if n is None:
         yield
         return
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if not validation.is_int(n):
+        raise validation.ArgumentTypeError(f"threads: expected a positive integer or None, got {n!r}")
+    if n < 1:
         raise ValueError(f"threads: expected a positive integer or None, got {n!r}")
     before = torch.get_num_threads()
     torch.set_num_threads(int(n))
@@ -113,25 +116,10 @@ def torch_threads(n: int | None) -> Iterator[None]:
 
 
 # ----------------------------------------------------------------------------------------------
-# argument checks
+# argument checks (counts, seeds and numbers: qgan_helpers.validation)
 # ----------------------------------------------------------------------------------------------
-def _int(name: str, value: Any, low: int, high: int | None = None, what: str = "") -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {value!r} of type {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        span = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name}: expected an integer {span}{what}, got {value}")
-    return int(value)
-
-
-def _positive_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a positive number, got {value!r}")
-    return float(value)
-
-
 def _n_qubits(n: Any) -> int:
-    return _int("n_qubits", n, 1, MAX_QUBITS, f" (exact simulation keeps all 2**n amplitudes; at most {MAX_QUBITS} qubits)")
+    return validation.integer("n_qubits", n, 1, MAX_QUBITS, hint="exact simulation keeps all 2**n amplitudes")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,7 +136,7 @@ def grid_pairs(rows: int, cols: int) -> list[tuple[int, int]]:
     >>> grid_pairs(2, 2)
     [(0, 1), (2, 3), (0, 2), (1, 3)]
     """
-    rows, cols = _int("rows", rows, 1), _int("cols", cols, 1)
+    rows, cols = validation.positive_int("rows", rows), validation.positive_int("cols", cols)
     horizontal = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
     vertical = [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1) for c in range(cols)]
     return horizontal + vertical
@@ -296,14 +284,14 @@ class QCBM(nn.Module):
     ) -> None:
         super().__init__()
         self.n_qubits = _n_qubits(n_qubits)
-        self.layers = _int("layers", layers, 1)
-        self.n_starts = _int("n_starts", n_starts, 1)
+        self.layers = validation.positive_int("layers", layers)
+        self.n_starts = validation.positive_int("n_starts", n_starts)
         if isinstance(entanglers, str) and entanglers != "grid":
             grid_shape = None
         self.pairs = entangler_pairs(entanglers, self.n_qubits, grid_shape)
         self.entanglers = entanglers if isinstance(entanglers, str) else [list(p) for p in self.pairs]
         self.grid_shape = tuple(int(v) for v in grid_shape) if grid_shape is not None else None
-        self.init_seed = _int("init_seed", init_seed, 0)
+        self.init_seed = validation.non_negative_int("init_seed", init_seed)
         gen = torch.Generator().manual_seed(self.init_seed)
         init = torch.rand(self.n_starts, self.layers, self.n_qubits, 3, generator=gen, dtype=torch.float64) * (2 * math.pi)
         self.weights = nn.Parameter(init)
@@ -369,7 +357,7 @@ class QCBM(nn.Module):
 
     def select(self, start: int) -> "QCBM":
         """A new single-start QCBM with the angles of start ``start``."""
-        start = _int("start", start, 0, self.n_starts - 1)
+        start = validation.integer("start", start, 0, self.n_starts - 1)
         cfg = self.config()
         cfg.update(n_starts=1, grid_shape=self.grid_shape)
         out = QCBM(**cfg)
@@ -518,11 +506,11 @@ def fit_qcbm(
         raise ValueError(f"p_data: expected one probability vector of shape (2**n,), got shape {tuple(pt.shape)}")
     n = check_probs(pt, "p_data")
     _n_qubits(n)
-    steps = _int("steps", steps, 1)
-    n_starts = _int("n_starts", n_starts, 1)
-    eval_every = _int("eval_every", eval_every, 1)
-    lr = _positive_float("lr", lr)
-    seed = _int("seed", seed, 0)
+    steps = validation.positive_int("steps", steps)
+    n_starts = validation.positive_int("n_starts", n_starts)
+    eval_every = validation.positive_int("eval_every", eval_every)
+    lr = validation.positive_number("lr", lr)
+    seed = validation.seed(seed)
     if model is None:
         if grid_shape is None and entanglers == "grid":
             r = math.isqrt(n)

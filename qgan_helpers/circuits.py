@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
+from qgan_helpers import validation
+
 __all__ = [
     "as_wires",
     "seed_layer",
@@ -39,8 +41,10 @@ def as_wires(wires: WireSpec) -> list[Any]:
 
     Raises
     ------
+    ~qgan_helpers.validation.ArgumentTypeError
+        If ``wires`` is neither an integer nor a sequence (``2.5``, ``True``).
     ValueError
-        If ``wires`` is an int below 1 or an empty sequence.
+        If ``wires`` is an int below 1, an empty sequence or repeats a label.
 
     Examples
     --------
@@ -49,13 +53,15 @@ def as_wires(wires: WireSpec) -> list[Any]:
     >>> as_wires(["a", "b"])
     ['a', 'b']
     """
-    if isinstance(wires, bool):
-        raise ValueError(f"wires: expected a positive integer or a sequence of wire labels, got {wires!r}")
+    wanted = "wires: expected a positive integer or a sequence of wire labels"
+    if isinstance(wires, (bool, np.bool_)):
+        raise validation.ArgumentTypeError(f"{wanted}, got {wires!r}")
     if isinstance(wires, (int, np.integer)):
-        if wires < 1:
-            raise ValueError(f"wires: expected a positive integer, got {wires}")
-        return list(range(int(wires)))
-    labels = list(wires)
+        return list(range(validation.positive_int("wires", wires)))
+    try:
+        labels = list(wires)
+    except TypeError:
+        raise validation.ArgumentTypeError(f"{wanted}, got {wires!r} of type {type(wires).__name__}") from None
     if not labels:
         raise ValueError("wires: expected at least one wire, got an empty sequence")
     if len(set(labels)) != len(labels):
@@ -77,12 +83,6 @@ def _check_trailing(name: str, x: Any, trailing: tuple[int, ...], meaning: str) 
     return shape
 
 
-def _check_positive_ints(**values: Any) -> None:
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-
-
 def seed_weight_shape(layers: int, n_wires: int) -> tuple[int, int, int]:
     """Shape of the weights of :func:`seed_ansatz`: ``(layers, n_wires, 3)``.
 
@@ -91,8 +91,7 @@ def seed_weight_shape(layers: int, n_wires: int) -> tuple[int, int, int]:
     >>> seed_weight_shape(2, 4)
     (2, 4, 3)
     """
-    _check_positive_ints(layers=layers, n_wires=n_wires)
-    return (int(layers), int(n_wires), 3)
+    return (validation.positive_int("layers", layers), validation.positive_int("n_wires", n_wires), 3)
 
 
 def patch_weight_shape(depth: int, n_wires: int) -> tuple[int, int]:
@@ -103,8 +102,7 @@ def patch_weight_shape(depth: int, n_wires: int) -> tuple[int, int]:
     >>> patch_weight_shape(6, 5)
     (6, 5)
     """
-    _check_positive_ints(depth=depth, n_wires=n_wires)
-    return (int(depth), int(n_wires))
+    return (validation.positive_int("depth", depth), validation.positive_int("n_wires", n_wires))
 
 
 def _entangle_chain(gate: type[qml.operation.Operation], wires: list[Any]) -> None:

@@ -36,6 +36,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
+from qgan_helpers import validation
+
 __all__ = [
     "ImageData",
     "DATASETS",
@@ -124,23 +126,13 @@ class ImageData:
 
 
 # ----------------------------------------------------------------------------------------------
-# argument checks
+# argument checks (counts and seeds: qgan_helpers.validation)
 # ----------------------------------------------------------------------------------------------
-def _is_int(value: Any) -> bool:
-    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
-
-
 def _check_classes(name: str, classes: Any) -> tuple[int, ...] | None:
     """``None`` (all classes) or a sorted tuple of distinct class labels in ``0..9``."""
     if classes is None:
         return None
-    if _is_int(classes):
+    if validation.is_int(classes):
         items = [classes]
     elif isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
         raise ValueError(
@@ -153,7 +145,7 @@ def _check_classes(name: str, classes: Any) -> tuple[int, ...] | None:
         items = list(np.asarray(classes).ravel().tolist()) if isinstance(classes, np.ndarray) else list(classes)
     if not items:
         raise ValueError(f"{name}: expected at least one class in 0..9, got an empty selection")
-    bad = [c for c in items if not _is_int(c) or not 0 <= c <= 9]
+    bad = [c for c in items if not validation.is_int(c) or not 0 <= c <= 9]
     if bad:
         raise ValueError(f"{name}: expected ints in 0..9, got {bad[0]!r} in {items!r}")
     return tuple(sorted({int(c) for c in items}))
@@ -166,13 +158,13 @@ def _check_split(split: Any) -> str | None:
 
 
 def _check_size(size: Any) -> tuple[int, int]:
-    if _is_int(size):
+    if validation.is_int(size):
         pair = (size, size)
     elif isinstance(size, (tuple, list)) and len(size) == 2:
         pair = tuple(size)
     else:
         raise ValueError(f"size: expected a positive int or a pair (height, width) of positive ints, got {size!r}")
-    if not all(_is_int(s) and s >= 1 for s in pair):
+    if not all(validation.is_int(s) and s >= 1 for s in pair):
         raise ValueError(f"size: expected a positive int or a pair (height, width) of positive ints, got {size!r}")
     return int(pair[0]), int(pair[1])
 
@@ -325,9 +317,8 @@ def make_dataloader(
         raise ValueError(
             f"labels: expected a torch tensor of shape ({images.shape[0]},) matching images, got {_describe(labels)}"
         )
-    batch_size = _positive_int("batch_size", batch_size)
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    batch_size = validation.positive_int("batch_size", batch_size)
+    seed = validation.seed(seed)
     n = int(images.shape[0])
     if n == 0:
         raise ValueError("images: expected at least one image, got an empty tensor")
@@ -601,7 +592,7 @@ def _load(
     cls = _dataset_class(name)
     selected = _check_classes("classes", classes)
     if limit is not None:
-        limit = _positive_int("limit", limit)
+        limit = validation.positive_int("limit", limit)
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root: expected a directory path (str or path-like), got {type(root).__name__}")
 
@@ -757,7 +748,7 @@ def cifar10_gray(data: np.ndarray, size: int | None = 28) -> torch.Tensor:
     images = torch.from_numpy(np.ascontiguousarray(gray, dtype=np.float32)).clamp(0.0, 1.0)
     if size is None or size == 32:
         return images
-    return upsample(images, _positive_int("size", size)).clamp(0.0, 1.0)
+    return upsample(images, validation.positive_int("size", size)).clamp(0.0, 1.0)
 
 
 def load_cifar10_gray(
@@ -818,9 +809,9 @@ def load_cifar10_gray(
     """
     selected = _check_classes("classes", classes)
     if limit is not None:
-        limit = _positive_int("limit", limit)
+        limit = validation.positive_int("limit", limit)
     if size is not None:
-        size = _positive_int("size", size)
+        size = validation.positive_int("size", size)
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root: expected a directory path (str or path-like), got {type(root).__name__}")
     folder = Path(root) / CIFAR10_DIR

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
+from qgan_helpers import validation
 from qgan_helpers.circuits import as_wires, seed_ansatz, seed_weight_shape
 
 __all__ = [
@@ -69,23 +70,7 @@ class RegisterTooLargeError(MemoryError):
     """A register whose state (vector or density matrix) does not fit in this machine's memory."""
 
 
-# -- small validators -----------------------------------------------------------------------------
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected a positive integer, got {value!r} of type {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value}")
-    return int(value)
-
-
-def _non_negative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected a non-negative integer, got {value!r} of type {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}: expected a non-negative integer, got {value}")
-    return int(value)
-
-
+# -- small validators (counts, seeds and numbers: qgan_helpers.validation) --------------------------
 def _check_kind(kind: Any) -> str:
     if kind not in MEMORY_KINDS:
         raise ValueError(f"kind: expected one of {', '.join(map(repr, MEMORY_KINDS))}, got {kind!r}")
@@ -100,12 +85,14 @@ def _check_name(name: Any) -> str:
 
 def _wire_labels(wires: Any) -> list[Any]:
     """Validate ``wires`` (a positive int or a sequence of labels) and return the labels."""
-    if isinstance(wires, bool) or isinstance(wires, (str, bytes)):
-        raise ValueError(f"wires: expected a positive integer or a sequence of wire labels, got {wires!r}")
+    if isinstance(wires, (bool, np.bool_)) or isinstance(wires, (str, bytes)):
+        raise validation.ArgumentTypeError(
+            f"wires: expected a positive integer or a sequence of wire labels, got {wires!r}"
+        )
     if isinstance(wires, (int, np.integer)):
-        _positive_int("wires", wires)
+        validation.positive_int("wires", wires)
     elif not isinstance(wires, (Sequence, np.ndarray, range, qml.wires.Wires)):
-        raise ValueError(
+        raise validation.ArgumentTypeError(
             f"wires: expected a positive integer or a sequence of wire labels, "
             f"got {wires!r} of type {type(wires).__name__}"
         )
@@ -140,9 +127,9 @@ def memory_bytes(n_qubits: int, kind: str = "statevector", dtype_bytes: int = 16
     >>> memory_bytes(30) / 2**30   # GiB for 30 qubits
     16.0
     """
-    n = _non_negative_int("n_qubits", n_qubits)
+    n = validation.non_negative_int("n_qubits", n_qubits)
     _check_kind(kind)
-    per_number = _positive_int("dtype_bytes", dtype_bytes)
+    per_number = validation.positive_int("dtype_bytes", dtype_bytes)
     base = 2 if kind == "statevector" else 4
     return base**n * per_number
 
@@ -207,18 +194,17 @@ def format_bytes(n_bytes: float) -> str:
 
 
 def _check_fraction(fraction: Any) -> float:
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating, np.integer)):
-        raise ValueError(f"fraction: expected a number in (0, 1], got {fraction!r}")
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction: expected a number in (0, 1], got {fraction}")
-    return float(fraction)
+    return validation.number("fraction", fraction, 0, 1, low_open=True)
 
 
 def _check_memory(memory: Any) -> int:
     if memory is None:
         return available_memory_bytes()
-    if isinstance(memory, bool) or not isinstance(memory, (int, np.integer, float, np.floating)) or not memory > 0:
-        raise ValueError(f"memory: expected a positive number of bytes (or None for this machine), got {memory!r}")
+    wanted = "memory: expected a positive number of bytes (or None for this machine)"
+    if isinstance(memory, (bool, np.bool_)) or not isinstance(memory, (int, np.integer, float, np.floating)):
+        raise validation.ArgumentTypeError(f"{wanted}, got {memory!r} of type {type(memory).__name__}")
+    if not (math.isfinite(memory) and memory > 0):
+        raise ValueError(f"{wanted}, got {memory!r}")
     return int(memory)
 
 
@@ -251,7 +237,7 @@ def largest_register(
     """
     _check_kind(kind)
     budget = _check_memory(memory) * _check_fraction(fraction)
-    per_number = _positive_int("dtype_bytes", dtype_bytes)
+    per_number = validation.positive_int("dtype_bytes", dtype_bytes)
     base = 2 if kind == "statevector" else 4
     numbers = budget / per_number
     if numbers < 1:
@@ -362,15 +348,15 @@ def make_device(
         check_fits_in_memory(len(labels), DEVICE_KIND[name], device=name)
     kwargs: dict[str, Any] = {}
     if seed is not None:
-        kwargs["seed"] = _non_negative_int("seed", seed)
+        kwargs["seed"] = validation.seed(seed)
     return qml.device(name, wires=labels if not isinstance(wires, (int, np.integer)) else int(wires), **kwargs)
 
 
 def _check_shots(shots: Any) -> int | None:
     if shots is None:
         return None
-    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)):
-        raise ValueError(
+    if not validation.is_int(shots):
+        raise validation.ArgumentTypeError(
             f"shots: expected a positive integer (or None for exact results), "
             f"got {shots!r} of type {type(shots).__name__}"
         )
@@ -476,11 +462,10 @@ def time_circuit(
     >>> time_circuit("default.qubit", 3, repeats=2) > 0  # seconds per call; no upper bound (machines differ)
     True
     """
-    n = _positive_int("n_qubits", n_qubits)
-    n_layers = _positive_int("layers", layers)
-    n_repeats = _positive_int("repeats", repeats)
-    if isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float)) or not max_seconds > 0:
-        raise ValueError(f"max_seconds: expected a positive number, got {max_seconds!r}")
+    n = validation.positive_int("n_qubits", n_qubits)
+    n_layers = validation.positive_int("layers", layers)
+    n_repeats = validation.positive_int("repeats", repeats)
+    max_seconds = validation.positive_number("max_seconds", max_seconds)
     weights = np.random.default_rng(seed).uniform(0, 2 * np.pi, seed_weight_shape(n_layers, n))
 
     def circuit(w):

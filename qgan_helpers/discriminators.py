@@ -19,13 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import validation
+
 __all__ = ["MLPDiscriminator", "CNNDiscriminator", "QuantumDiscriminator"]
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
 
 
 def _flat_images(x: Any, n_pixels: int, side: tuple[int, int] | None) -> torch.Tensor:
@@ -99,12 +95,11 @@ class MLPDiscriminator(nn.Module):
         conditioning: str = "concat",
     ) -> None:
         super().__init__()
-        self.n_pixels = _positive_int("n_pixels", n_pixels)
+        self.n_pixels = validation.positive_int("n_pixels", n_pixels)
         hidden = tuple(hidden)
         for h in hidden:
-            _positive_int("hidden", h)
-        if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 0:
-            raise ValueError(f"n_classes: expected a non-negative integer, got {n_classes!r}")
+            validation.positive_int("hidden", h)
+        n_classes = validation.non_negative_int("n_classes", n_classes)
         if activation not in ("leaky_relu", "relu"):
             raise ValueError(f"activation: expected 'leaky_relu' or 'relu', got {activation!r}")
         if conditioning not in ("concat", "projection"):
@@ -162,13 +157,13 @@ class CNNDiscriminator(nn.Module):
 
     def __init__(self, image_size: int = 28, channels: tuple[int, int] = (16, 32)) -> None:
         super().__init__()
-        self.image_size = _positive_int("image_size", image_size)
+        self.image_size = validation.positive_int("image_size", image_size)
         if self.image_size % 4:
             raise ValueError(f"image_size: expected a multiple of 4 (two 2x2 poolings), got {image_size}")
         channels = tuple(channels)
         if len(channels) != 2:
             raise ValueError(f"channels: expected two channel counts, got {channels!r}")
-        c1, c2 = (_positive_int("channels", c) for c in channels)
+        c1, c2 = (validation.positive_int("channels", c) for c in channels)
         self.channels = (c1, c2)
         side = self.image_size // 4
         self.features = nn.Sequential(
@@ -237,12 +232,15 @@ class QuantumDiscriminator(nn.Module):
 
         from qgan_helpers.circuits import angle_encoding, seed_ansatz, seed_weight_shape
 
-        self.n_qubits = _positive_int("n_qubits", n_qubits)
-        self.layers = _positive_int("layers", layers)
+        self.n_qubits = validation.positive_int("n_qubits", n_qubits)
+        self.layers = validation.positive_int("layers", layers)
         image_shape = tuple(image_shape)
         if len(image_shape) != 2:
             raise ValueError(f"image_shape: expected (H, W), got {image_shape!r}")
-        self.image_shape = (_positive_int("image_shape", image_shape[0]), _positive_int("image_shape", image_shape[1]))
+        self.image_shape = (
+            validation.positive_int("image_shape", image_shape[0]),
+            validation.positive_int("image_shape", image_shape[1]),
+        )
         self.n_pixels = self.image_shape[0] * self.image_shape[1]
         self.n_classes = 0
         if features == "pool":

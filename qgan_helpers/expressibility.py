@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
+from qgan_helpers import validation
 from qgan_helpers.circuits import as_wires
 
 __all__ = [
@@ -53,20 +54,17 @@ _NORM_TOL = 1e-6
 
 
 # -- input checks ------------------------------------------------------------------------------
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer >= {minimum}, got {value!r} of type {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
-    return int(value)
-
-
 def _rng(rng: RngLike) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng: expected None, a non-negative integer seed or a numpy Generator, got {rng!r}")
+    wanted = "rng: expected None, a non-negative integer seed or a numpy Generator"
+    if rng is None:
+        return np.random.default_rng()
+    if not validation.is_int(rng):
+        raise validation.ArgumentTypeError(f"{wanted}, got {rng!r}")
+    if rng < 0:
+        raise ValueError(f"{wanted}, got {rng!r}")
+    return np.random.default_rng(int(rng))
 
 
 def _param_shape(param_shape: Any) -> tuple[int, ...]:
@@ -177,7 +175,7 @@ def random_parameters(
     (5, 2, 3)
     """
     shape = _param_shape(param_shape)
-    n_samples = _positive_int("n_samples", n_samples)
+    n_samples = validation.positive_int("n_samples", n_samples)
     if not (np.isfinite(low) and np.isfinite(high) and high > low):
         raise ValueError(f"low, high: expected finite numbers with low < high, got low={low}, high={high}")
     return _rng(rng).uniform(low, high, size=(n_samples, *shape))
@@ -240,8 +238,8 @@ def haar_random_states(n_states: int, n_qubits: int, rng: RngLike = None, real: 
     >>> s.shape, bool(np.allclose(np.linalg.norm(s, axis=1), 1))
     ((4, 8), True)
     """
-    n_states = _positive_int("n_states", n_states)
-    n_qubits = _positive_int("n_qubits", n_qubits)
+    n_states = validation.positive_int("n_states", n_states)
+    n_qubits = validation.positive_int("n_qubits", n_qubits)
     gen = _rng(rng)
     dim = 2**n_qubits
     v = gen.normal(size=(n_states, dim)).astype(np.complex128)
@@ -297,7 +295,7 @@ def fidelities(
     >>> f.shape, bool(f.min() >= 0 and f.max() <= 1)
     ((100,), True)
     """
-    n_pairs = _positive_int("n_pairs", n_pairs)
+    n_pairs = validation.positive_int("n_pairs", n_pairs)
     states = random_states(state_fn, param_shape, 2 * n_pairs, rng)
     return pair_fidelities(states[:n_pairs], states[n_pairs:])
 
@@ -321,7 +319,7 @@ def haar_fidelity_pdf(f: Any, n_qubits: int) -> np.ndarray:
     >>> float(haar_fidelity_pdf(0.0, 2))
     3.0
     """
-    n_qubits = _positive_int("n_qubits", n_qubits)
+    n_qubits = validation.positive_int("n_qubits", n_qubits)
     f = np.asarray(f, dtype=float)
     if not np.all(np.isfinite(f)) or np.any(f < 0) or np.any(f > 1):
         raise ValueError("f: expected fidelities in [0, 1], got values outside (or NaN)")
@@ -357,7 +355,7 @@ def haar_bin_probabilities(edges: Any, n_qubits: int) -> np.ndarray:
     [0.25, 0.25, 0.25, 0.25]
     """
     e = _check_edges(edges)
-    n_qubits = _positive_int("n_qubits", n_qubits)
+    n_qubits = validation.positive_int("n_qubits", n_qubits)
     cdf_tail = (1.0 - e) ** (2**n_qubits - 1)
     return cdf_tail[:-1] - cdf_tail[1:]
 
@@ -376,7 +374,7 @@ def fidelity_histogram(fids: Any, bins: int = 75) -> tuple[np.ndarray, np.ndarra
     >>> p.tolist(), e.tolist()
     ([0.5, 0.5], [0.0, 0.5, 1.0])
     """
-    bins = _positive_int("bins", bins, minimum=2)
+    bins = validation.integer("bins", bins, 2)
     f = np.asarray(fids, dtype=float).ravel()
     if f.size < 1:
         raise ValueError("fids: expected at least one fidelity, got none")
@@ -467,8 +465,8 @@ def expressibility(
     >>> expressibility(fn, seed_weight_shape(1, 1), n_pairs=2000, rng=0) < 0.1
     True
     """
-    bins = _positive_int("bins", bins, minimum=2)
-    n_pairs = _positive_int("n_pairs", n_pairs)
+    bins = validation.integer("bins", bins, 2)
+    n_pairs = validation.positive_int("n_pairs", n_pairs)
     states = random_states(state_fn, param_shape, 2 * n_pairs, rng)
     fids = pair_fidelities(states[:n_pairs], states[n_pairs:])
     return expressibility_from_fidelities(fids, _n_qubits_of(states.shape[-1], "state_fn(params)"), bins)
@@ -526,5 +524,5 @@ def entangling_capability(
     >>> round(entangling_capability(state_function(patch_ansatz, 1), (2, 1), n_samples=10, rng=0), 9)
     0.0
     """
-    states = random_states(state_fn, param_shape, _positive_int("n_samples", n_samples), rng)
+    states = random_states(state_fn, param_shape, validation.positive_int("n_samples", n_samples), rng)
     return float(np.mean(meyer_wallach(states)))

@@ -33,7 +33,6 @@ init
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,8 +40,9 @@ import numpy as np
 import pennylane as qml
 import torch
 
+from qgan_helpers import validation
 from qgan_helpers.circuits import patch_ansatz, patch_weight_shape, seed_ansatz, seed_weight_shape
-from qgan_helpers.devices import _positive_int, make_qnode
+from qgan_helpers.devices import make_qnode
 
 __all__ = [
     "ANSATZES",
@@ -68,25 +68,11 @@ INITS: tuple[str, ...] = ("uniform", "small", "layerwise")
 _TEMPLATES = {"seed": seed_ansatz, "patch": patch_ansatz}
 
 
-# -- validators ---------------------------------------------------------------------------------------
-def _non_negative_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: expected a non-negative number, got {value!r} of type {type(value).__name__}")
-    if not math.isfinite(float(value)) or value < 0:
-        raise ValueError(f"{name}: expected a non-negative finite number, got {value}")
-    return float(value)
-
-
+# -- validators (counts, seeds, numbers: qgan_helpers.validation) -----------------------------------------------------------------------------------
 def _choice(name: str, value: Any, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name}: expected one of {', '.join(map(repr, options))}, got {value!r}")
     return value
-
-
-def _seed(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {value!r}")
-    return int(value)
 
 
 # -- shapes, initialisation and cost -------------------------------------------------------------------
@@ -99,8 +85,8 @@ def weight_shape(ansatz: str, layers: int, n_qubits: int) -> tuple[int, ...]:
     ((2, 4, 3), (2, 4))
     """
     _choice("ansatz", ansatz, ANSATZES)
-    _positive_int("layers", layers)
-    _positive_int("n_qubits", n_qubits)
+    validation.positive_int("layers", layers)
+    validation.positive_int("n_qubits", n_qubits)
     return seed_weight_shape(layers, n_qubits) if ansatz == "seed" else patch_weight_shape(layers, n_qubits)
 
 
@@ -142,16 +128,16 @@ def init_parameters(
     """
     if isinstance(shape, (str, bytes)) or not isinstance(shape, (Sequence, np.ndarray)) or len(shape) < 1:
         raise ValueError(f"shape: expected a non-empty sequence of positive integers, got {shape!r}")
-    dims = tuple(_positive_int("shape", int(d) if isinstance(d, np.integer) else d) for d in shape)
+    dims = tuple(validation.positive_int("shape", d) for d in shape)
     _choice("init", init, INITS)
-    n = _positive_int("draws", draws)
-    sigma = _non_negative_float("scale", scale)
+    n = validation.positive_int("draws", draws)
+    sigma = validation.number("scale", scale, 0)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     if init == "uniform":
         return gen.uniform(0.0, 2 * np.pi, (n, *dims))
     if init == "small":
         return gen.normal(0.0, sigma, (n, *dims))
-    k = _positive_int("active_layers", active_layers)
+    k = validation.positive_int("active_layers", active_layers)
     if k > dims[0]:
         raise ValueError(f"active_layers: expected at most the number of layers ({dims[0]}), got {k}")
     out = np.zeros((n, *dims))
@@ -168,7 +154,7 @@ def cost_observable(cost: str, n_qubits: int) -> qml.operation.Operator:
     Z(0) @ Z(1) @ Z(2)
     """
     _choice("cost", cost, COSTS)
-    n = _positive_int("n_qubits", n_qubits)
+    n = validation.positive_int("n_qubits", n_qubits)
     if cost == "local" or n == 1:
         return qml.PauliZ(0)
     return qml.prod(*[qml.PauliZ(w) for w in range(n)])
@@ -196,7 +182,7 @@ def cost_signs(cost: str, n_qubits: int) -> np.ndarray:
     ([1.0, 1.0, -1.0, -1.0], [1.0, -1.0, -1.0, 1.0])
     """
     _choice("cost", cost, COSTS)
-    n = _positive_int("n_qubits", n_qubits)
+    n = validation.positive_int("n_qubits", n_qubits)
     bits = (np.arange(2**n)[:, None] >> np.arange(n)[::-1]) & 1
     parity = bits[:, 0] if cost == "local" else bits.sum(axis=1) % 2
     return 1.0 - 2.0 * parity
@@ -274,10 +260,10 @@ def gradient_samples(
     shape = weight_shape(ansatz, layers, n_qubits)
     _choice("init", init, INITS)
     costs = _costs_arg(cost)
-    n_draws = _positive_int("draws", draws)
+    n_draws = validation.positive_int("draws", draws)
     if n_draws < 2:
         raise ValueError(f"draws: expected at least 2 draws to estimate a variance, got {n_draws}")
-    params = init_parameters(shape, init, draws=n_draws, scale=scale, active_layers=active_layers, rng=_seed(seed))
+    params = init_parameters(shape, init, draws=n_draws, scale=scale, active_layers=active_layers, rng=validation.seed(seed))
     grads = _exact_gradients(params, ansatz, int(n_qubits), costs)
     return grads[cost] if isinstance(cost, str) else grads
 
@@ -479,13 +465,13 @@ def shot_gradient_estimates(
     (True, 1.0)
     """
     w, n, k = _weights_and_index(weights, ansatz, cost, param)
-    n_shots = _positive_int("shots", shots)
-    r = _positive_int("repeats", repeats)
+    n_shots = validation.positive_int("shots", shots)
+    r = validation.positive_int("repeats", repeats)
     if r < 2:
         raise ValueError(f"repeats: expected at least 2 estimates to see their spread, got {r}")
-    m = _positive_int("batches", batches)
-    sigma = _non_negative_float("perturbation", perturbation)
-    rng = np.random.default_rng(_seed(seed))
+    m = validation.positive_int("batches", batches)
+    sigma = validation.number("perturbation", perturbation, 0)
+    rng = np.random.default_rng(validation.seed(seed))
     base = np.broadcast_to(w, (r * m, *w.shape)).copy()
     if sigma > 0:
         base += rng.normal(0.0, sigma, base.shape)

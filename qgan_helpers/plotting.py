@@ -22,6 +22,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from qgan_helpers import validation
+
 __all__ = [
     "COURSE_STYLE",
     "use_course_style",
@@ -59,12 +61,6 @@ def use_course_style() -> None:
     11.0
     """
     plt.rcParams.update(COURSE_STYLE)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -196,9 +192,8 @@ def show_images(
     """
     from torchvision.utils import make_grid
 
-    nrow = _positive_int("nrow", nrow)
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"padding: expected a non-negative integer, got {padding!r}")
+    nrow = validation.positive_int("nrow", nrow)
+    padding = validation.non_negative_int("padding", padding)
     if not (np.isfinite(vmin) and np.isfinite(vmax) and vmin < vmax):
         raise ValueError(f"vmin: expected finite vmin < vmax, got vmin={vmin!r}, vmax={vmax!r}")
     x = as_image_batch(images, image_shape)
@@ -231,7 +226,7 @@ def moving_average(values: Any, window: int) -> np.ndarray:
     >>> moving_average([1.0, 2.0, 3.0, 4.0], 2).tolist()
     [1.0, 1.5, 2.5, 3.5]
     """
-    window = _positive_int("window", window)
+    window = validation.positive_int("window", window)
     y = np.asarray(values, dtype=float).ravel()
     c = np.concatenate([[0.0], np.cumsum(y)])
     idx = np.arange(1, len(y) + 1)
@@ -383,7 +378,7 @@ def plot_losses(
             if key not in series:
                 raise ValueError(f"keys: unknown key {key!r}; history has keys {list(series)}")
     if smooth is not None:
-        smooth = _positive_int("smooth", smooth)
+        smooth = validation.positive_int("smooth", smooth)
     for key in selected:
         _, y = series[key]
         if y.size == 0:

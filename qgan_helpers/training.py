@@ -42,6 +42,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import validation
+
 __all__ = [
     "NOISE_KINDS",
     "LOSSES",
@@ -87,31 +89,8 @@ CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
 # ----------------------------------------------------------------------------------------------
-# argument checks
+# argument checks (counts, seeds and numbers: qgan_helpers.validation)
 # ----------------------------------------------------------------------------------------------
-def _is_int(v: Any) -> bool:
-    return not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, np.integer))
-
-
-def _positive_int(name: str, v: Any) -> int:
-    if not _is_int(v) or v < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-    return int(v)
-
-
-def _positive_float(name: str, v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name}: expected a positive number, got {v!r}")
-    return float(v)
-
-
-def _unit_interval(name: str, v: Any, closed_right: bool = False) -> float:
-    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
-    if not ok or v < 0 or (v > 1 if closed_right else v >= 1):
-        raise ValueError(f"{name}: expected a number in [0, 1{']' if closed_right else ')'}, got {v!r}")
-    return float(v)
-
-
 def _module(name: str, m: Any) -> nn.Module:
     if not isinstance(m, nn.Module):
         raise TypeError(f"{name}: expected a torch.nn.Module, got {type(m).__name__}")
@@ -120,10 +99,10 @@ def _module(name: str, m: Any) -> nn.Module:
 
 def _latent_dim(generator: nn.Module, latent_dim: int | None) -> int:
     if latent_dim is not None:
-        return _positive_int("latent_dim", latent_dim)
+        return validation.positive_int("latent_dim", latent_dim)
     for attr in ("latent_dim", "n_qubits"):
         value = getattr(generator, attr, None)
-        if _is_int(value) and value > 0:
+        if validation.is_int(value) and value > 0:
             return int(value)
     raise ValueError(
         f"latent_dim: the generator ({type(generator).__name__}) has no latent_dim or n_qubits attribute; pass latent_dim="
@@ -160,8 +139,8 @@ def sample_noise(
     >>> tuple(z.shape), bool((z >= 0).all() and (z < math.pi / 2).all())
     ((4, 5), True)
     """
-    n = _positive_int("n", n)
-    latent_dim = _positive_int("latent_dim", latent_dim)
+    n = validation.positive_int("n", n)
+    latent_dim = validation.positive_int("latent_dim", latent_dim)
     if kind == "auto":
         if model is not None and callable(getattr(model, "sample_noise", None)):
             z = model.sample_noise(n, generator)
@@ -238,9 +217,8 @@ def generate(
     (3, 8, 8)
     """
     _module("generator", generator)
-    n = _positive_int("n", n)
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    n = validation.positive_int("n", n)
+    seed = validation.seed(seed)
     dim = _latent_dim(generator, latent_dim)
     conditional = _is_conditional(generator)
     lab = None
@@ -262,7 +240,7 @@ def generate(
     generator.eval()
     try:
         chunks = []
-        for start in range(0, n, _positive_int("batch_size", batch_size)):
+        for start in range(0, n, validation.positive_int("batch_size", batch_size)):
             sl = slice(start, start + batch_size)
             chunks.append(_call_generator(generator, z[sl], None if lab is None else lab[sl]).float())
         out = torch.cat(chunks)
@@ -430,10 +408,9 @@ class SampleGridCallback(Callback):
     """
 
     def __init__(self, every: int = 25, n: int = 16, seed: int = 1, noise: str = "auto", labels: Any = None) -> None:
-        self.every = _positive_int("every", every)
-        self.n = _positive_int("n", n)
-        if not _is_int(seed) or seed < 0:
-            raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+        self.every = validation.positive_int("every", every)
+        self.n = validation.positive_int("n", n)
+        seed = validation.seed(seed)
         if noise not in NOISE_KINDS:
             raise ValueError(f"noise: expected one of {list(NOISE_KINDS)}, got {noise!r}")
         self.seed, self.noise, self.labels = int(seed), noise, labels
@@ -516,13 +493,13 @@ def mmd_evaluator(
     if real.ndim < 2 or real.shape[0] < 1:
         raise ValueError(f"real_images: expected shape (N, H, W) with N >= 1, got {tuple(real.shape)}")
     image_shape = tuple(real.shape[1:])
-    per_class = labels is not None and not _is_int(labels)
+    per_class = labels is not None and not validation.is_int(labels)
     if per_class:
         lab = torch.as_tensor(np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels))
         if lab.shape != (real.shape[0],):
             raise ValueError(f"labels: expected shape ({real.shape[0]},) matching real_images, got {tuple(lab.shape)}")
         classes = sorted(int(c) for c in lab.unique())
-    n_gen = real.shape[0] if n is None else _positive_int("n", n)
+    n_gen = real.shape[0] if n is None else validation.positive_int("n", n)
 
     def evaluate(generator: nn.Module) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -534,7 +511,7 @@ def mmd_evaluator(
                 out["two_sample"] = two_sample_test(flat_real, fake.reshape(len(fake), -1).double().numpy(),
                                                     repeats=1, seed=seed).accuracy
             if classifier:
-                score = classifier_score(fake, intended=labels if _is_int(labels) else None)
+                score = classifier_score(fake, intended=labels if validation.is_int(labels) else None)
                 if score.accuracy is not None:
                     out["accuracy"] = score.accuracy
                 out["coverage"] = float(score.coverage)
@@ -640,10 +617,8 @@ def _check_loss_options(loss: Any, gp_lambda: Any, r1_gamma: Any, label_smoothin
     """Validate ``loss`` with the options that depend on it; return ``(loss, gp_lambda, r1_gamma)``."""
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {list(LOSSES)}, got {loss!r}")
-    gp_lambda = _positive_float("gp_lambda", gp_lambda)
-    if isinstance(r1_gamma, bool) or not isinstance(r1_gamma, (int, float, np.integer, np.floating)) or not math.isfinite(r1_gamma) or r1_gamma < 0:
-        raise ValueError(f"r1_gamma: expected a non-negative number, got {r1_gamma!r}")
-    r1_gamma = float(r1_gamma)
+    gp_lambda = validation.positive_number("gp_lambda", gp_lambda)
+    r1_gamma = validation.number("r1_gamma", r1_gamma, 0)
     if loss == "wgan-gp" and r1_gamma > 0:
         raise ValueError(
             f"r1_gamma: loss='wgan-gp' already constrains the critic's input gradient (gp_lambda); "
@@ -852,23 +827,22 @@ def train_gan(
 
     _module("generator", generator)
     _module("discriminator", discriminator)
-    steps = _positive_int("steps", steps)
-    batch_size = _positive_int("batch_size", batch_size)
-    lr_g = _positive_float("lr_g", lr_g)
-    lr_d = _positive_float("lr_d", lr_d)
+    steps = validation.positive_int("steps", steps)
+    batch_size = validation.positive_int("batch_size", batch_size)
+    lr_g = validation.positive_number("lr_g", lr_g)
+    lr_d = validation.positive_number("lr_d", lr_d)
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
         raise ValueError(f"betas: expected a pair of numbers in [0, 1), got {betas!r}")
-    betas = (_unit_interval("betas", betas[0]), _unit_interval("betas", betas[1]))
-    label_smoothing = _unit_interval("label_smoothing", label_smoothing)
+    betas = tuple(validation.number("betas", b, 0, 1, high_open=True) for b in betas)
+    label_smoothing = validation.number("label_smoothing", label_smoothing, 0, 1, high_open=True)
     loss, gp_lambda, r1_gamma = _check_loss_options(loss, gp_lambda, r1_gamma, label_smoothing)
     if ema_decay is not None:
-        ema_decay = _unit_interval("ema_decay", ema_decay)
-    lr_final_fraction = _unit_interval("lr_final_fraction", lr_final_fraction, closed_right=True)
+        ema_decay = validation.number("ema_decay", ema_decay, 0, 1, high_open=True)
+    lr_final_fraction = validation.number("lr_final_fraction", lr_final_fraction, 0, 1)
     lr_lambda = _lr_lambda(lr_schedule, steps, lr_final_fraction)
-    d_steps = _positive_int("d_steps", d_steps)
-    eval_every = _positive_int("eval_every", eval_every)
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    d_steps = validation.positive_int("d_steps", d_steps)
+    eval_every = validation.positive_int("eval_every", eval_every)
+    seed = validation.seed(seed)
     if not isinstance(callbacks, (list, tuple)) or not all(isinstance(c, Callback) for c in callbacks):
         raise TypeError(f"callbacks: expected a list of Callback objects, got {callbacks!r}")
     if eval_fn is not None and not callable(eval_fn):
@@ -1502,7 +1476,7 @@ def _classical_baseline(
 
     seed_everything(seed)
     if budget is not None:
-        budget = _positive_int("classical_budget", budget)
+        budget = validation.positive_int("classical_budget", budget)
     if kind == "patch":
         twin = (ClassicalPatchGenerator.matching(quantum) if budget is None else ClassicalPatchGenerator.with_budget(
             budget, quantum.n_qubits, quantum.n_ancillas, quantum.n_generators, quantum.n_pixels,
@@ -1592,8 +1566,8 @@ def train_patch_qgan(
         if classical:
             raise ValueError("classical: the classical baseline is unconditional; expected classical=False with conditional=True")
         digit = None
-    elif not _is_int(digit) or not 0 <= digit <= 9:
-        raise ValueError(f"digit: expected an integer in 0..9, got {digit!r}")
+    else:
+        digit = validation.integer("digit", digit, 0, 9)
     seed_everything(seed)
     gen_kwargs = {
         "n_qubits": int(settings["n_qubits"]),

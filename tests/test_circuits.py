@@ -283,7 +283,7 @@ def test_bad_rotation():
 
 
 def test_bad_wires():
-    with pytest.raises(ValueError, match="wires: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="wires: expected an integer >= 1, got 0"):
         as_wires(0)
     with pytest.raises(ValueError, match="wires: expected at least one wire, got an empty sequence"):
         seed_layer(np.zeros((0, 3)), [])
@@ -294,13 +294,13 @@ def test_bad_wires():
 
 
 def test_bad_layers():
-    with pytest.raises(ValueError, match="layers: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="layers: expected an integer >= 1, got 0"):
         seed_weight_shape(0, 4)
-    with pytest.raises(ValueError, match="layers: expected a positive integer, got 1.5"):
+    with pytest.raises(ValueError, match="layers: expected an integer >= 1, got 1.5"):
         seed_weight_shape(1.5, 4)
-    with pytest.raises(ValueError, match="n_wires: expected a positive integer, got -2"):
+    with pytest.raises(ValueError, match="n_wires: expected an integer >= 1, got -2"):
         patch_weight_shape(3, -2)
-    with pytest.raises(ValueError, match="depth: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="depth: expected an integer >= 1, got 0"):
         patch_weight_shape(0, 4)
-    with pytest.raises(ValueError, match="layers: expected a positive integer, got True"):
+    with pytest.raises(ValueError, match="layers: expected an integer >= 1, got True"):
         seed_weight_shape(True, 2)

@@ -346,10 +346,10 @@ def test_bad_digits(digits, message):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"batch_size": 0}, r"batch_size: expected a positive integer, got 0"),
-        ({"batch_size": 2.0}, r"batch_size: expected a positive integer, got 2\.0"),
+        ({"batch_size": 0}, r"batch_size: expected an integer >= 1, got 0"),
+        ({"batch_size": 2.0}, r"batch_size: expected an integer >= 1, got 2\.0"),
         ({"batch_size": 5000}, r"batch_size: expected at most 1797 \(the number of images\) with drop_last=True"),
-        ({"seed": -1}, r"seed: expected a non-negative integer, got -1"),
+        ({"seed": -1}, r"seed: expected an integer >= 0, got -1"),
         ({"split": "validation"}, r"split: expected None, 'train' or 'heldout' \(alias 'test'\), got 'validation'"),
     ],
 )
@@ -398,7 +398,7 @@ def test_bad_data_set_name_classes_and_limit(tmp_path, capsys):
         missing_raw_files("mnist", tmp_path)
     with pytest.raises(ValueError, match=r"classes: expected ints in 0\.\.9, got 11"):
         load_mnist(root=tmp_path, classes=[11])
-    with pytest.raises(ValueError, match=r"limit: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"limit: expected an integer >= 1, got 0"):
         load_mnist(root=tmp_path, limit=0)
     with pytest.raises(TypeError, match=r"root: expected a directory path \(str or path-like\), got int"):
         load_mnist(root=3)
@@ -498,9 +498,9 @@ def test_cifar10_bad_inputs(tmp_path, capsys):
     (folder / "test_batch").write_bytes(pickle.dumps([1, 2]))
     with pytest.raises(ValueError, match=r"is not a CIFAR-10 batch \(expected a dict with 'data' and 'labels'\)"):
         load_cifar10_gray(root=tmp_path, train=False)
-    with pytest.raises(ValueError, match=r"limit: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"limit: expected an integer >= 1, got 0"):
         load_cifar10_gray(root=tmp_path, limit=0)
-    with pytest.raises(ValueError, match=r"size: expected a positive integer, got -1"):
+    with pytest.raises(ValueError, match=r"size: expected an integer >= 1, got -1"):
         load_cifar10_gray(root=tmp_path, size=-1)
     with pytest.raises(ValueError, match=r"classes: expected ints in 0..9, got 12"):
         load_cifar10_gray(root=tmp_path, classes=[12])

@@ -270,8 +270,8 @@ def test_unknown_device_name_lists_the_supported_ones():
 @pytest.mark.parametrize(
     "wires, message",
     [
-        (0, "wires: expected a positive integer, got 0"),
-        (-3, "wires: expected a positive integer, got -3"),
+        (0, "wires: expected an integer >= 1, got 0"),
+        (-3, "wires: expected an integer >= 1, got -3"),
         (2.5, "wires: expected a positive integer or a sequence of wire labels, got 2.5 of type float"),
         (True, "wires: expected a positive integer or a sequence of wire labels, got True"),
         ("ab", "wires: expected a positive integer or a sequence of wire labels, got 'ab'"),
@@ -315,15 +315,15 @@ def test_bad_kind(kind):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: memory_bytes(-1), "n_qubits: expected a non-negative integer, got -1"),
-        (lambda: memory_bytes(1.5), "n_qubits: expected a non-negative integer, got 1.5 of type float"),
-        (lambda: memory_bytes(3, dtype_bytes=0), "dtype_bytes: expected a positive integer, got 0"),
+        (lambda: memory_bytes(-1), "n_qubits: expected an integer >= 0, got -1"),
+        (lambda: memory_bytes(1.5), r"n_qubits: expected an integer >= 0, got 1.5 \(float\)"),
+        (lambda: memory_bytes(3, dtype_bytes=0), "dtype_bytes: expected an integer >= 1, got 0"),
         (lambda: largest_register(fraction=0), r"fraction: expected a number in \(0, 1\], got 0"),
         (lambda: largest_register(fraction=1.5), r"fraction: expected a number in \(0, 1\], got 1.5"),
         (lambda: largest_register(memory=-1), "memory: expected a positive number of bytes"),
-        (lambda: make_device("default.qubit", 2, seed=-1), "seed: expected a non-negative integer, got -1"),
-        (lambda: time_circuit("default.qubit", 0), "n_qubits: expected a positive integer, got 0"),
-        (lambda: time_circuit("default.qubit", 2, max_seconds=0), "max_seconds: expected a positive number"),
+        (lambda: make_device("default.qubit", 2, seed=-1), "seed: expected an integer >= 0, got -1"),
+        (lambda: time_circuit("default.qubit", 0), "n_qubits: expected an integer >= 1, got 0"),
+        (lambda: time_circuit("default.qubit", 2, max_seconds=0), "max_seconds: expected a number > 0"),
         (lambda: time_circuit("qiskit.aer", 2), "name: expected one of"),
     ],
 )

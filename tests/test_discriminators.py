@@ -178,9 +178,9 @@ def test_wrong_input_type_and_labels():
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: MLPDiscriminator(n_pixels=0), "n_pixels: expected a positive integer"),
-        (lambda: MLPDiscriminator(hidden=(64, 0)), "hidden: expected a positive integer"),
-        (lambda: MLPDiscriminator(n_classes=-1), "n_classes: expected a non-negative integer"),
+        (lambda: MLPDiscriminator(n_pixels=0), "n_pixels: expected an integer >= 1"),
+        (lambda: MLPDiscriminator(hidden=(64, 0)), "hidden: expected an integer >= 1"),
+        (lambda: MLPDiscriminator(n_classes=-1), "n_classes: expected an integer >= 0"),
         (lambda: MLPDiscriminator(activation="tanh"), "activation: expected 'leaky_relu' or 'relu'"),
         (lambda: MLPDiscriminator(n_classes=3, conditioning="film"), "conditioning: expected 'concat' or 'projection'"),
         (lambda: MLPDiscriminator(hidden=(), n_classes=3, conditioning="projection"), "hidden: conditioning='projection' needs"),
@@ -189,7 +189,7 @@ def test_wrong_input_type_and_labels():
         (lambda: QuantumDiscriminator(n_qubits=5), "n_qubits: expected a number of pooling blocks"),
         (lambda: QuantumDiscriminator(features="fft"), "features: expected 'pool' or 'pca'"),
         (lambda: QuantumDiscriminator(features="pca"), "projection: features='pca' needs a projection"),
-        (lambda: QuantumDiscriminator(layers=0), "layers: expected a positive integer"),
+        (lambda: QuantumDiscriminator(layers=0), "layers: expected an integer >= 1"),
     ],
 )
 def test_bad_constructor_arguments(make, match):

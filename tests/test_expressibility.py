@@ -295,7 +295,7 @@ def test_bad_kl_arguments():
 def test_bad_state_function_and_parameters():
     with pytest.raises(TypeError, match="template: expected a callable"):
         state_function("seed", 2)
-    with pytest.raises(ValueError, match="wires: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="wires: expected an integer >= 1, got 0"):
         state_function(seed_ansatz, 0)
     with pytest.raises(TypeError, match="state_fn: expected a callable"):
         random_states(None, (1,), 3)

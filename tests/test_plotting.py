@@ -109,9 +109,9 @@ def test_as_image_batch_shapes():
         (np.zeros((3, 64)), {"image_shape": (8, 0)}, ValueError, r"image_shape: expected a pair \(H, W\) of positive"),
         (np.full((2, 8, 8), np.nan), {}, ValueError, r"images: expected finite values, got 128 NaN/inf pixel"),
         ("not images", {}, TypeError, r"images: expected a torch tensor or NumPy array of numbers, got str"),
-        (np.zeros((3, 8, 8)), {"nrow": 0}, ValueError, r"nrow: expected a positive integer, got 0"),
+        (np.zeros((3, 8, 8)), {"nrow": 0}, ValueError, r"nrow: expected an integer >= 1, got 0"),
         (np.zeros((3, 8, 8)), {"vmin": 1, "vmax": 0}, ValueError, r"vmin: expected finite vmin < vmax, got vmin=1"),
-        (np.zeros((3, 8, 8)), {"padding": -1}, ValueError, r"padding: expected a non-negative integer, got -1"),
+        (np.zeros((3, 8, 8)), {"padding": -1}, ValueError, r"padding: expected an integer >= 0, got -1"),
     ],
 )
 def test_show_images_bad_inputs(bad, kwargs, error, message):
@@ -205,7 +205,7 @@ def test_plot_losses_uses_given_axes_and_history_objects():
             r"history\['loss'\]: expected finite values, got nan at position 1",
         ),
         ({"loss": []}, {"keys": "loss"}, ValueError, r"history\['loss'\]: expected at least one value, got none"),
-        (HISTORY, {"smooth": 0}, ValueError, r"smooth: expected a positive integer, got 0"),
+        (HISTORY, {"smooth": 0}, ValueError, r"smooth: expected an integer >= 1, got 0"),
         (
             [1.0, 2.0], {}, TypeError,
             r"history: expected a dict of lists or a list of dicts, got a list whose item 0 is float",

@@ -27,12 +27,13 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pennylane as qml
+
+from qgan_helpers import validation
 
 __all__ = [
     "CI_BACKENDS",
@@ -50,15 +51,6 @@ PL_TWO_QUBIT_GATES: tuple[str, ...] = ("CZ", "CNOT", "SWAP")
 
 CI_BACKENDS: tuple[str, ...] = ("FakeManilaV2", "FakeLimaV2", "FakeQuitoV2", "FakeBelemV2")
 """Five-qubit fake backends: fast enough for the page and the tests (127-qubit ones are slow)."""
-
-
-def _probability(name: str, value: Any, high: float = 1.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a probability (a number in [0, {high}]), got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or not 0.0 <= v <= high:
-        raise ValueError(f"{name}: expected a probability in [0, {high}], got {value!r}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -85,9 +77,9 @@ class DepolarizingNoise:
     readout: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "p1", _probability("p1", self.p1, 0.75))
-        object.__setattr__(self, "p2", self.p1 if self.p2 is None else _probability("p2", self.p2, 0.75))
-        object.__setattr__(self, "readout", _probability("readout", self.readout, 0.5))
+        object.__setattr__(self, "p1", validation.probability("p1", self.p1, high=0.75))
+        object.__setattr__(self, "p2", self.p1 if self.p2 is None else validation.probability("p2", self.p2, high=0.75))
+        object.__setattr__(self, "readout", validation.probability("readout", self.readout, high=0.5))
 
     @property
     def label(self) -> str:
@@ -258,8 +250,7 @@ def fake_backend_device(name: str = "FakeManilaV2", wires: int = 5, *, seed: int
     backend = fake_backend(name)
     if isinstance(wires, bool) or not isinstance(wires, (int, np.integer)) or not 1 <= wires <= backend.num_qubits:
         raise ValueError(f"wires: expected an integer in 1..{backend.num_qubits} for {name}, got {wires!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    seed = validation.seed(seed)
     if optimization_level not in (0, 1, 2, 3):
         raise ValueError(f"optimization_level: expected 0, 1, 2 or 3, got {optimization_level!r}")
     return qml.device(
