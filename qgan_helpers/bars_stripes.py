@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from qgan_helpers import validation
+
 __all__ = [
     "MAX_BITS",
     "n_patterns",
@@ -44,16 +46,8 @@ MAX_BITS = 20
 """Largest ``rows * cols`` for which distributions over all ``2**n`` bit strings are built."""
 
 
-def _grid_size(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected a positive integer, got {value!r} of type {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value}")
-    return int(value)
-
-
 def _grid(rows: Any, cols: Any) -> tuple[int, int]:
-    rows, cols = _grid_size("rows", rows), _grid_size("cols", cols)
+    rows, cols = validation.positive_int("rows", rows), validation.positive_int("cols", cols)
     if rows * cols > MAX_BITS:
         raise ValueError(
             f"rows: expected rows * cols <= {MAX_BITS} bits (a distribution over all 2**n images must fit), "
@@ -116,7 +110,7 @@ def all_bitstrings(n: int) -> np.ndarray:
     >>> all_bitstrings(2).tolist()
     [[0, 0], [0, 1], [1, 0], [1, 1]]
     """
-    n = _grid_size("n", n)
+    n = validation.positive_int("n", n)
     if n > MAX_BITS:
         raise ValueError(f"n: expected at most {MAX_BITS} bits, got {n}")
     k = np.arange(2**n, dtype=np.int64)
@@ -199,7 +193,7 @@ def index_to_bits(index: Any, n: int) -> np.ndarray:
     >>> index_to_bits([6, 1], 3).tolist()
     [[1, 1, 0], [0, 0, 1]]
     """
-    n = _grid_size("n", n)
+    n = validation.positive_int("n", n)
     if hasattr(index, "detach"):
         index = index.detach().cpu().numpy()
     k = np.asarray(index)

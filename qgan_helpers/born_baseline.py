@@ -56,6 +56,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.bars_stripes import all_bitstrings
 from qgan_helpers.born import torch_threads
 from qgan_helpers.born_metrics import (
@@ -95,25 +96,10 @@ LOSSES = ("mmd", "nll")
 
 
 # ----------------------------------------------------------------------------------------------
-# argument checks (ValueError naming the argument)
+# argument checks (counts, seeds and numbers: qgan_helpers.validation)
 # ----------------------------------------------------------------------------------------------
-def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected an integer, got {value!r} of type {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        span = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name}: expected an integer {span}, got {value}")
-    return int(value)
-
-
 def _n_bits(value: Any) -> int:
-    return _int("n_bits", value, 1, MAX_BITS)
-
-
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a positive number, got {value!r}")
-    return float(value)
+    return validation.integer("n_bits", value, 1, MAX_BITS)
 
 
 def _table(n: int) -> torch.Tensor:
@@ -155,7 +141,7 @@ class _Baseline(nn.Module):
 
     def select(self, start: int) -> "_Baseline":
         """A new single-start model with the parameters of start ``start``."""
-        start = _int("start", start, 0, self.n_starts - 1)
+        start = validation.integer("start", start, 0, self.n_starts - 1)
         out = type(self)(**{**self.config(), "n_starts": 1})
         with torch.no_grad():
             for mine, theirs in zip(self.parameters(), out.parameters()):
@@ -208,9 +194,9 @@ class Autoregressive(_Baseline):
     def __init__(self, n_bits: int = 9, n_hidden: int | None = 8, n_starts: int = 1, init_seed: int = 0) -> None:
         super().__init__()
         self.n_bits = n = _n_bits(n_bits)
-        self.n_hidden = None if n_hidden is None else _int("n_hidden", n_hidden, 1)
-        self.n_starts = b = _int("n_starts", n_starts, 1)
-        self.init_seed = _int("init_seed", init_seed, 0)
+        self.n_hidden = None if n_hidden is None else validation.positive_int("n_hidden", n_hidden)
+        self.n_starts = b = validation.positive_int("n_starts", n_starts)
+        self.init_seed = validation.non_negative_int("init_seed", init_seed)
         gen = torch.Generator().manual_seed(self.init_seed)
         f64 = torch.float64
         self.b = nn.Parameter(torch.zeros(b, n, dtype=f64))
@@ -275,8 +261,8 @@ class Autoregressive(_Baseline):
         """
         if self.n_starts != 1:
             raise ValueError(f"n_starts: sample() needs a single start, this model has {self.n_starts}; call select(k) first")
-        n = _int("n", n, 1)
-        seed = _int("seed", seed, 0)
+        n = validation.positive_int("n", n)
+        seed = validation.seed(seed)
         rng = np.random.default_rng(seed)
         x = torch.zeros(n, self.n_bits, dtype=torch.float64)
         with torch.no_grad():
@@ -322,10 +308,10 @@ class RBMBaseline(_Baseline):
     ) -> None:
         super().__init__()
         self.n_bits = _n_bits(n_bits)
-        self.n_hidden = _int("n_hidden", n_hidden, 0)
-        self.n_starts = _int("n_starts", n_starts, 1)
-        self.init_seed = _int("init_seed", init_seed, 0)
-        self.init_scale = _positive("init_scale", init_scale)
+        self.n_hidden = validation.non_negative_int("n_hidden", n_hidden)
+        self.n_starts = validation.positive_int("n_starts", n_starts)
+        self.init_seed = validation.non_negative_int("init_seed", init_seed)
+        self.init_scale = validation.positive_number("init_scale", init_scale)
         seeds = np.random.SeedSequence(self.init_seed).generate_state(self.n_starts, dtype=np.uint32)
         self.rbms = nn.ModuleList(
             RBM(self.n_bits, self.n_hidden, init_scale=self.init_scale, init_seed=int(s)) for s in seeds
@@ -347,7 +333,7 @@ class RBMBaseline(_Baseline):
 
     def select(self, start: int) -> "RBMBaseline":
         """A new single-start model with the parameters of start ``start``."""
-        start = _int("start", start, 0, self.n_starts - 1)
+        start = validation.integer("start", start, 0, self.n_starts - 1)
         out = RBMBaseline(**{**self.config(), "n_starts": 1})
         out.rbms[0].load_state_dict(self.rbms[start].state_dict())
         return out
@@ -387,8 +373,8 @@ def mps_bond_dims(n_bits: int, max_params: int) -> list[int]:
     >>> mps_bond_dims(4, 8)     # a product state
     [1, 1, 1]
     """
-    n = _int("n_bits", n_bits, 2, MAX_BITS)
-    budget = _int("max_params", max_params, 2 * n)
+    n = validation.integer("n_bits", n_bits, 2, MAX_BITS)
+    budget = validation.integer("max_params", max_params, 2 * n)
     bonds = [1] * (n - 1)
     caps = [min(2 ** (k + 1), 2 ** (n - k - 1)) for k in range(n - 1)]
     middle = (n - 2) / 2
@@ -433,12 +419,12 @@ class MPSBornMachine(_Baseline):
         self, n_bits: int = 9, bond_dims: Sequence[int] = (2, 3, 4, 4, 4, 3, 3, 2), n_starts: int = 1, init_seed: int = 0
     ) -> None:
         super().__init__()
-        self.n_bits = n = _int("n_bits", n_bits, 2, MAX_BITS)
+        self.n_bits = n = validation.integer("n_bits", n_bits, 2, MAX_BITS)
         if isinstance(bond_dims, (str, bytes)) or not hasattr(bond_dims, "__len__") or len(bond_dims) != n - 1:
             raise ValueError(f"bond_dims: expected {n - 1} positive integers (one per bond), got {bond_dims!r}")
-        self.bond_dims = [_int("bond_dims", d, 1) for d in bond_dims]
-        self.n_starts = b = _int("n_starts", n_starts, 1)
-        self.init_seed = _int("init_seed", init_seed, 0)
+        self.bond_dims = [validation.positive_int("bond_dims", d) for d in bond_dims]
+        self.n_starts = b = validation.positive_int("n_starts", n_starts)
+        self.init_seed = validation.non_negative_int("init_seed", init_seed)
         gen = torch.Generator().manual_seed(self.init_seed)
         dims = [1, *self.bond_dims, 1]
         self.tensors = nn.ParameterList(
@@ -500,7 +486,7 @@ def make_baseline(kind: str, n_bits: int = 9, max_params: int = 162, n_starts: i
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {list(KINDS)}, got {kind!r}")
     n = _n_bits(n_bits)
-    budget = _int("max_params", max_params, 1)
+    budget = validation.positive_int("max_params", max_params)
     smallest = {"nade": 3 * n, "rbm": 2 * n + 1, "mps": 2 * n, "fvsbn": n * (n + 1) // 2}[kind]
     if budget < smallest:
         raise ValueError(f"max_params: a {kind!r} model on {n} bits needs at least {smallest} parameters, got {budget}")
@@ -625,9 +611,9 @@ def fit_baseline(
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {list(LOSSES)}, got {loss!r}")
     pt = _data(p_data, model.n_bits)
-    steps = _int("steps", steps, 1)
-    eval_every = _int("eval_every", eval_every, 1)
-    lr = _positive("lr", lr)
+    steps = validation.positive_int("steps", steps)
+    eval_every = validation.positive_int("eval_every", eval_every)
+    lr = validation.positive_number("lr", lr)
     kernel = hamming_kernel_matrix(model.n_bits, sigmas)
     support = pt > 0
 
@@ -722,7 +708,7 @@ def effective_parameters(model: nn.Module, rtol: float = 1e-8) -> dict[str, int]
         raise ValueError(
             f"model: expected a single-start model (n_starts == 1; call select(k) first), got {type(model).__name__}"
         )
-    rtol = _positive("rtol", rtol)
+    rtol = validation.positive_number("rtol", rtol)
     params = [p for p in model.parameters() if p.requires_grad]
     rows = []
     with torch.enable_grad():

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from qgan_helpers import validation
 from qgan_helpers.bars_stripes import check_bits
 from qgan_helpers.measurement import check_probs, empirical_probs
 
@@ -102,8 +103,7 @@ def hamming_kernel_matrix(n_bits: int, sigmas: float | Sequence[float] = DEFAULT
     >>> round(float(K[0, 3]), 6) == round(float(np.exp(-2 / 2)), 6)   # |00> vs |11>: distance 2
     True
     """
-    if isinstance(n_bits, bool) or not isinstance(n_bits, (int, np.integer)) or n_bits < 1:
-        raise ValueError(f"n_bits: expected a positive integer, got {n_bits!r}")
+    n_bits = validation.positive_int("n_bits", n_bits)
     if n_bits > MAX_KERNEL_BITS:
         raise ValueError(
             f"n_bits: expected at most {MAX_KERNEL_BITS} bits for an exact kernel matrix "
@@ -281,10 +281,8 @@ def sample_bitstrings_from_probs(q: Any, n_samples: int, seed: int = 0) -> np.nd
     qt = _as_probs("q", q)
     if qt.ndim != 1:
         raise ValueError(f"q: expected one probability vector of shape (2**n,), got shape {tuple(qt.shape)}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples: expected a positive integer, got {n_samples!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    n_samples = validation.positive_int("n_samples", n_samples)
+    seed = validation.seed(seed)
     probs = qt.detach().clamp_min(0.0).numpy()
     probs = probs / probs.sum()
     n = probs.shape[0].bit_length() - 1

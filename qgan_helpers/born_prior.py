@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.born import QCBM, torch_threads
 from qgan_helpers.born_metrics import DEFAULT_SIGMAS, hamming_kernel_matrix, mmd2_exact
 from qgan_helpers.generators import ClassicalGenerator
@@ -53,14 +54,6 @@ PRIORS = ("qcbm", "bits", "gaussian")
 
 THRESHOLDS = ("median", "zero")
 """How :class:`AssociativePriorCallback` cuts the discriminator's features into bits."""
-
-
-def _int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {value!r} of type {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name}: expected an integer >= {low}, got {value}")
-    return int(value)
 
 
 class PriorGAN(nn.Module):
@@ -99,10 +92,10 @@ class PriorGAN(nn.Module):
         if prior not in PRIORS:
             raise ValueError(f"prior: expected one of {list(PRIORS)}, got {prior!r}")
         self.prior = prior
-        self.latent_dim = _int("latent_dim", latent_dim, 1)
+        self.latent_dim = validation.positive_int("latent_dim", latent_dim)
         self.hidden = tuple(int(h) for h in hidden)
-        self.qcbm_layers = _int("qcbm_layers", qcbm_layers, 1)
-        self.init_seed = _int("init_seed", init_seed, 0)
+        self.qcbm_layers = validation.positive_int("qcbm_layers", qcbm_layers)
+        self.init_seed = validation.non_negative_int("init_seed", init_seed)
         self.generator = ClassicalGenerator(latent_dim=self.latent_dim, n_pixels=n_pixels, hidden=self.hidden)
         self.qcbm = (
             QCBM(self.latent_dim, self.qcbm_layers, "ring", None, n_starts=1, init_seed=self.init_seed)
@@ -138,7 +131,7 @@ class PriorGAN(nn.Module):
         ``"qcbm"``: bit strings drawn from the QCBM (``probs`` if given, e.g. a cached copy), mapped to
         ``1 - 2b``; ``"bits"``: uniform ``+-1``; ``"gaussian"``: standard normal.
         """
-        n = _int("n", n, 1)
+        n = validation.positive_int("n", n)
         if self.prior == "gaussian":
             return torch.randn(n, self.latent_dim, generator=rng)
         if self.prior == "bits":
@@ -155,7 +148,7 @@ class PriorGAN(nn.Module):
     @torch.no_grad()
     def generate(self, n: int, seed: int = 0) -> torch.Tensor:
         """``n`` images (flattened, shape ``(n, n_pixels)``) from fresh latents with a fixed seed."""
-        rng = torch.Generator().manual_seed(_int("seed", seed, 0))
+        rng = torch.Generator().manual_seed(validation.seed(seed))
         return self.generator(self.sample_latent(n, rng))
 
 
@@ -228,12 +221,12 @@ class AssociativePriorCallback(Callback):
         self.layer = _feature_layer(discriminator, model.latent_dim)
         self.discriminator = discriminator
         self.real = torch.as_tensor(real_images, dtype=torch.float32).reshape(len(real_images), -1)
-        self.every = _int("every", every, 1)
-        self.n_real = min(_int("n_real", n_real, 1), len(self.real))
-        self.updates = _int("updates", updates, 1)
+        self.every = validation.positive_int("every", every)
+        self.n_real = min(validation.positive_int("n_real", n_real), len(self.real))
+        self.updates = validation.positive_int("updates", updates)
         self.kernel = hamming_kernel_matrix(model.latent_dim, list(sigmas))
         self.opt = torch.optim.Adam(model.qcbm.parameters(), lr=lr)
-        self.rng = torch.Generator().manual_seed(_int("seed", seed, 0))
+        self.rng = torch.Generator().manual_seed(validation.seed(seed))
         self.mmd: list[float] = []
         self.probs = model.prior_probs()
 
@@ -378,7 +371,7 @@ def train_prior_gan(
 
     if prior not in PRIORS:
         raise ValueError(f"prior: expected one of {list(PRIORS)}, got {prior!r}")
-    seed = _int("seed", seed, 0)
+    seed = validation.seed(seed)
     with torch_threads(threads):
         torch.manual_seed(seed)
         model = PriorGAN(prior, latent_dim, hidden, 64, qcbm_layers, init_seed=seed)
@@ -392,7 +385,7 @@ def train_prior_gan(
         else:
             noise = model.sample_latent
         history = train_gan(
-            model.generator, discriminator, real, steps=_int("steps", steps, 1), batch_size=batch_size,
+            model.generator, discriminator, real, steps=validation.positive_int("steps", steps), batch_size=batch_size,
             lr_g=lr_g, lr_d=lr_d, latent_dim=model.latent_dim, noise=noise, callbacks=callbacks, seed=seed,
             progress=progress, desc=f"GAN with a {prior} prior",
         )

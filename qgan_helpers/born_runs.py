@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.bars_stripes import bas_distribution
 from qgan_helpers.born import QCBM, fit_qcbm
 from qgan_helpers.born_metrics import sample_metrics
@@ -75,17 +76,14 @@ MODEL_CLASSES: dict[str, type[nn.Module]] = {"QCBM": QCBM, "QBM": QBM, "PriorGAN
 """Model classes a Born-chapter checkpoint may hold (``config["generator"]["class"]``)."""
 
 
-def _seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
 def _steps(steps: Any, default: int) -> int:
     if steps is None:
         return default
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps: expected a positive integer or None (the course default {default}), got {steps!r}")
+    wanted = f"steps: expected a positive integer or None (the course default {default})"
+    if not validation.is_int(steps):
+        raise validation.ArgumentTypeError(f"{wanted}, got {steps!r}")
+    if steps < 1:
+        raise ValueError(f"{wanted}, got {steps!r}")
     return int(steps)
 
 
@@ -147,7 +145,7 @@ def train_qcbm(seed: int, out: Path, steps: int | None = None, *, command: str |
         ``cpu_time_s``, ``final_metrics`` (exact ``kl``, ``chi``, ``mmd``; ``kl_2000``, ``chi_2000``,
         ``kl_20000``, ``chi_20000`` from samples), ...
     """
-    seed, out = _seed(seed), _out(out)
+    seed, out = validation.seed(seed), _out(out)
     n_steps = _steps(steps, QCBM_DEFAULTS["steps"])
     d = QCBM_DEFAULTS
     fit = fit_qcbm(
@@ -184,7 +182,7 @@ def train_qbm(seed: int, out: Path, steps: int | None = None, *, command: str | 
     gradient with Adam (``QBM_DEFAULTS``). Same files and return value as :func:`train_qcbm`
     (final metrics: exact ``kl``, ``chi``, ``nll``).
     """
-    seed, out = _seed(seed), _out(out)
+    seed, out = validation.seed(seed), _out(out)
     n_steps = _steps(steps, QBM_DEFAULTS["steps"])
     d = QBM_DEFAULTS
     p_data = bas_distribution(d["rows"], d["cols"])
@@ -210,7 +208,7 @@ def train_prior(prior: str, seed: int, out: Path, steps: int | None = None, *, c
     """
     if prior not in PRIORS:
         raise ValueError(f"prior: expected one of {list(PRIORS)}, got {prior!r}")
-    seed, out = _seed(seed), _out(out)
+    seed, out = validation.seed(seed), _out(out)
     n_steps = _steps(steps, PRIOR_DEFAULTS["steps"])
     d = PRIOR_DEFAULTS
     result = train_prior_gan(prior, steps=n_steps, latent_dim=d["latent_dim"], hidden=d["hidden"],
@@ -263,9 +261,8 @@ def sample_bitstrings(path: str | os.PathLike, n: int, seed: int) -> np.ndarray:
     >>> bits.shape, bits.dtype
     ((4, 9), dtype('int64'))
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n: expected a positive integer, got {n!r}")
-    seed = _seed(seed)
+    n = validation.positive_int("n", n)
+    seed = validation.seed(seed)
     ckpt = load_born_checkpoint(path)
     model = ckpt.generator
     if not isinstance(model, (QCBM, QBM)):

@@ -143,6 +143,7 @@ import pennylane as qml
 import torch
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.circuits import angle_encoding, patch_ansatz, patch_layer, patch_weight_shape
 from qgan_helpers.measurement import PIXEL_METHODS, postselect, to_pixels
 
@@ -181,24 +182,8 @@ PATCH_PIXEL_METHODS: tuple[str, ...] = PIXEL_METHODS + LEARNED_PIXEL_METHODS
 
 
 # ----------------------------------------------------------------------------------------------
-# argument checks
+# argument checks (counts and numbers: qgan_helpers.validation)
 # ----------------------------------------------------------------------------------------------
-def _int_arg(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {value!r} of type {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name}: expected an integer >= {low}, got {value}")
-    return int(value)
-
-
-def _float_arg(name: str, value: Any, low: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number, got {value!r} of type {type(value).__name__}")
-    if not math.isfinite(float(value)) or float(value) < low:
-        raise ValueError(f"{name}: expected a finite number >= {low}, got {value}")
-    return float(value)
-
-
 def _bool_arg(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name}: expected True or False, got {value!r} of type {type(value).__name__}")
@@ -224,7 +209,7 @@ def _patch_size(n_qubits: int, n_ancillas: int, n_generators: int, n_pixels: int
 
 def _sample_angles(n: int, latent_dim: int, generator: torch.Generator | None) -> torch.Tensor:
     """``n`` noise vectors with every angle uniform in :data:`NOISE_RANGE`; shape (n, latent_dim)."""
-    n = _int_arg("n", n, 1)
+    n = validation.positive_int("n", n)
     lo, hi = NOISE_RANGE
     return lo + (hi - lo) * torch.rand(n, latent_dim, generator=generator)
 
@@ -311,7 +296,7 @@ class TapeReplay:
     _MERGEABLE = (qml.RX, qml.RY, qml.RZ)
 
     def __init__(self, queue_fn: Callable[..., Any], arg_shapes: Sequence[tuple[int, ...]], n_wires: int) -> None:
-        self.n_wires = _int_arg("n_wires", n_wires, 1)
+        self.n_wires = validation.positive_int("n_wires", n_wires)
         sizes = [int(np.prod(s)) for s in arg_shapes]
         self.n_angles = int(sum(sizes))
         offsets = np.cumsum([0] + sizes)
@@ -505,7 +490,7 @@ class PatchPixelMap(nn.Module):
 
     def __init__(self, n_patches: int, method: str = "max", threshold_init: float = 0.1) -> None:
         super().__init__()
-        self.n_patches = _int_arg("n_patches", n_patches, 1)
+        self.n_patches = validation.positive_int("n_patches", n_patches)
         self.method = _check_pixel_method(method)
         self.threshold_init = _check_threshold_init(threshold_init)
         self.threshold_logit: nn.Parameter | None = None
@@ -526,7 +511,7 @@ class PatchPixelMap(nn.Module):
         16
         """
         per_patch = {"threshold": 1, "threshold_gain": 2}.get(_check_pixel_method(method), 0)
-        return per_patch * _int_arg("n_patches", n_patches, 1)
+        return per_patch * validation.positive_int("n_patches", n_patches)
 
     @property
     def n_params(self) -> int:
@@ -696,14 +681,14 @@ class PatchQuantumGenerator(nn.Module):
         noise_per_upload: bool = False,
     ) -> None:
         super().__init__()
-        self.n_qubits = _int_arg("n_qubits", n_qubits, 1)
-        self.n_ancillas = _int_arg("n_ancillas", n_ancillas, 0)
-        self.depth = _int_arg("depth", depth, 1)
-        self.n_generators = _int_arg("n_generators", n_generators, 1)
-        self.n_pixels = _int_arg("n_pixels", n_pixels, 1)
+        self.n_qubits = validation.positive_int("n_qubits", n_qubits)
+        self.n_ancillas = validation.non_negative_int("n_ancillas", n_ancillas)
+        self.depth = validation.positive_int("depth", depth)
+        self.n_generators = validation.positive_int("n_generators", n_generators)
+        self.n_pixels = validation.positive_int("n_pixels", n_pixels)
         self.patch_size = _patch_size(self.n_qubits, self.n_ancillas, self.n_generators, self.n_pixels)
         self.reupload = _bool_arg("reupload", reupload)
-        self.upload_every = _int_arg("upload_every", upload_every, 1)
+        self.upload_every = validation.positive_int("upload_every", upload_every)
         self.input_scaling = _bool_arg("input_scaling", input_scaling)
         self.noise_per_upload = _bool_arg("noise_per_upload", noise_per_upload)
         if input_scale_init is not None:
@@ -711,8 +696,8 @@ class PatchQuantumGenerator(nn.Module):
                 raise ValueError(
                     f"input_scale_init: only used with input_scaling=True; expected None, got {input_scale_init!r}"
                 )
-            input_scale_init = _float_arg("input_scale_init", input_scale_init)
-        self.init_scale = _float_arg("init_scale", init_scale)
+            input_scale_init = validation.number("input_scale_init", input_scale_init, 0)
+        self.init_scale = validation.number("init_scale", init_scale, 0)
         if not isinstance(device, str):
             raise TypeError(f"device: expected a PennyLane device name such as 'default.qubit', got {device!r}")
         self.device_name = device
@@ -1009,15 +994,15 @@ class ConditionalPatchGenerator(PatchQuantumGenerator):
             init_scale=init_scale, device=device, diff_method=diff_method, method=method,
             pixel_method=pixel_method, reupload=reupload, threshold_init=threshold_init,
         )
-        self.n_classes = _int_arg("n_classes", n_classes, 1)
+        self.n_classes = validation.positive_int("n_classes", n_classes)
         label_layers = self.depth + 1 if label_layers is None else label_layers
-        self.label_layers = _int_arg("label_layers", label_layers, 1)
+        self.label_layers = validation.positive_int("label_layers", label_layers)
         if self.label_layers > self.depth + 1:
             raise ValueError(
                 f"label_layers: expected at most depth + 1 = {self.depth + 1} (the encoding plus every layer), "
                 f"got {self.label_layers}"
             )
-        self.label_init_scale = _float_arg("label_init_scale", label_init_scale)
+        self.label_init_scale = validation.number("label_init_scale", label_init_scale, 0)
         self.label_angles = nn.Parameter(
             self.label_init_scale
             * torch.randn(self.n_generators, self.n_classes, self.label_layers, self.n_qubits)
@@ -1086,13 +1071,13 @@ class ClassicalGenerator(nn.Module):
         output_bias: str = "pixel",
     ) -> None:
         super().__init__()
-        self.latent_dim = _int_arg("latent_dim", latent_dim, 1)
-        self.n_pixels = _int_arg("n_pixels", n_pixels, 1)
+        self.latent_dim = validation.positive_int("latent_dim", latent_dim)
+        self.n_pixels = validation.positive_int("n_pixels", n_pixels)
         if isinstance(hidden, (int, np.integer)) or not isinstance(hidden, Sequence):
             raise TypeError(f"hidden: expected a sequence of widths such as (32,), got {hidden!r}")
-        self.hidden = tuple(_int_arg("hidden", h, 1) for h in hidden)
+        self.hidden = tuple(validation.positive_int("hidden", h) for h in hidden)
         if rank is not None:
-            rank = _int_arg("rank", rank, 1)
+            rank = validation.positive_int("rank", rank)
             if self.hidden:
                 raise ValueError(f"rank: a bottleneck is only for a linear generator (hidden=()), got hidden={self.hidden}")
             if rank >= self.latent_dim:
@@ -1171,9 +1156,9 @@ class ClassicalGenerator(nn.Module):
         >>> g.hidden, g.output_bias, g.n_params
         ((1,), 'shared', 71)
         """
-        n_params = _int_arg("n_params", n_params, 1)
-        latent_dim = _int_arg("latent_dim", latent_dim, 1)
-        n_pixels = _int_arg("n_pixels", n_pixels, 1)
+        n_params = validation.positive_int("n_params", n_params)
+        latent_dim = validation.positive_int("latent_dim", latent_dim)
+        n_pixels = validation.positive_int("n_pixels", n_pixels)
         candidates: list[tuple[int, dict[str, Any]]] = []
         h = (n_params - n_pixels) // (latent_dim + 1 + n_pixels)
         if h >= 1:
@@ -1210,7 +1195,7 @@ class ClassicalGenerator(nn.Module):
 
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` standard normal noise vectors, shape (n, latent_dim)."""
-        n = _int_arg("n", n, 1)
+        n = validation.positive_int("n", n)
         return torch.randn(n, self.latent_dim, generator=generator)
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
@@ -1292,11 +1277,11 @@ class ClassicalPatchGenerator(nn.Module):
         latent_dim: int | None = None,
     ) -> None:
         super().__init__()
-        self.n_qubits = _int_arg("n_qubits", n_qubits, 1)
-        self.n_ancillas = _int_arg("n_ancillas", n_ancillas, 0)
-        self.n_generators = _int_arg("n_generators", n_generators, 1)
-        self.n_pixels = _int_arg("n_pixels", n_pixels, 1)
-        self.latent_dim = self.n_qubits if latent_dim is None else _int_arg("latent_dim", latent_dim, 1)
+        self.n_qubits = validation.positive_int("n_qubits", n_qubits)
+        self.n_ancillas = validation.non_negative_int("n_ancillas", n_ancillas)
+        self.n_generators = validation.positive_int("n_generators", n_generators)
+        self.n_pixels = validation.positive_int("n_pixels", n_pixels)
+        self.latent_dim = self.n_qubits if latent_dim is None else validation.positive_int("latent_dim", latent_dim)
         self.patch_size = _patch_size(self.n_qubits, self.n_ancillas, self.n_generators, self.n_pixels)
         self.hidden = self._check_hidden(hidden)
         self.output_bias = _bool_arg("output_bias", output_bias)
@@ -1314,7 +1299,7 @@ class ClassicalPatchGenerator(nn.Module):
     def _check_hidden(hidden: Any) -> tuple[int, ...]:
         if isinstance(hidden, (int, np.integer, str)) or not isinstance(hidden, Sequence):
             raise TypeError(f"hidden: expected a sequence of widths such as (8,), got {hidden!r}")
-        return tuple(_int_arg("hidden", h, 1) for h in hidden)
+        return tuple(validation.positive_int("hidden", h) for h in hidden)
 
     # -- sizes and the parameter budget ------------------------------------------------------------
     @staticmethod
@@ -1413,12 +1398,12 @@ class ClassicalPatchGenerator(nn.Module):
         >>> g.hidden, g.output_bias, g.n_params
         ((14,), False, 980)
         """
-        n_params = _int_arg("n_params", n_params, 1)
-        n = _int_arg("n_qubits", n_qubits, 1)
-        n_anc = _int_arg("n_ancillas", n_ancillas, 0)
-        g = _int_arg("n_generators", n_generators, 1)
-        latent = n if latent_dim is None else _int_arg("latent_dim", latent_dim, 1)
-        _patch_size(n, n_anc, g, _int_arg("n_pixels", n_pixels, 1))
+        n_params = validation.positive_int("n_params", n_params)
+        n = validation.positive_int("n_qubits", n_qubits)
+        n_anc = validation.non_negative_int("n_ancillas", n_ancillas)
+        g = validation.positive_int("n_generators", n_generators)
+        latent = n if latent_dim is None else validation.positive_int("latent_dim", latent_dim)
+        _patch_size(n, n_anc, g, validation.positive_int("n_pixels", n_pixels))
         outputs = g * 2 ** (n - n_anc)
         map_params = PatchPixelMap.count(g, pixel_method)
         candidates = cls._candidates(n_params - map_params, latent, outputs)
@@ -1600,21 +1585,21 @@ class HybridQuantumGenerator(nn.Module):
         method: str = "torch",
     ) -> None:
         super().__init__()
-        self.n_qubits = _int_arg("n_qubits", n_qubits, 1)
+        self.n_qubits = validation.positive_int("n_qubits", n_qubits)
         if self.n_qubits > 12:
             raise ValueError(f"n_qubits: expected at most 12 (a state vector of 4096 amplitudes), got {self.n_qubits}")
-        self.layers = _int_arg("layers", layers, 1)
+        self.layers = validation.positive_int("layers", layers)
         if encoding not in HYBRID_ENCODINGS:
             raise ValueError(f"encoding: expected one of {HYBRID_ENCODINGS}, got {encoding!r}")
         self.encoding = encoding
         if isinstance(decoder, (int, np.integer)) or not isinstance(decoder, Sequence) or isinstance(decoder, str):
             raise TypeError(f"decoder: expected a sequence of hidden widths such as (128,), got {decoder!r}")
-        self.decoder_widths = tuple(_int_arg("decoder", h, 1) for h in decoder)
+        self.decoder_widths = tuple(validation.positive_int("decoder", h) for h in decoder)
         if activation not in HYBRID_ACTIVATIONS:
             raise ValueError(f"activation: expected one of {HYBRID_ACTIVATIONS}, got {activation!r}")
         self.activation = activation
-        self.n_pixels = _int_arg("n_pixels", n_pixels, 1)
-        self.init_scale = _float_arg("init_scale", init_scale)
+        self.n_pixels = validation.positive_int("n_pixels", n_pixels)
+        self.init_scale = validation.number("init_scale", init_scale, 0)
         if method not in HYBRID_METHODS:
             raise ValueError(f"method: expected one of {HYBRID_METHODS}, got {method!r}")
         self.method = method
@@ -1657,7 +1642,7 @@ class HybridQuantumGenerator(nn.Module):
 
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` latent vectors, shape (n, latent_dim): uniform on ``[0, pi)`` for angle encoding, else standard normal."""
-        n = _int_arg("n", n, 1)
+        n = validation.positive_int("n", n)
         if self.encoding == "angle":
             return math.pi * torch.rand(n, self.latent_dim, generator=generator)
         return torch.randn(n, self.latent_dim, generator=generator)

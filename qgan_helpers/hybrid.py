@@ -57,6 +57,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.training import Checkpoint, SampleGridCallback, _plain, mmd_evaluator, train_gan
 
 __all__ = [
@@ -362,8 +363,7 @@ def train_hybrid_qgan(
     from qgan_helpers.seeding import seed_everything
 
     settings = _settings(variant, overrides)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    seed = validation.seed(seed)
     if data is None:
         data = hybrid_data()
     if not (hasattr(data, "images") and hasattr(data, "source")):
@@ -500,8 +500,7 @@ def random_features(images: Any, dim: int, seed: int = 0) -> np.ndarray:
     >>> random_features(torch.rand(5, 28, 28), 4).shape
     (5, 4)
     """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise ValueError(f"dim: expected a positive integer, got {dim!r}")
+    dim = validation.positive_int("dim", dim)
     x = _images("images", images)
     x = x.reshape(x.shape[0], -1).double().numpy()
     rng = np.random.default_rng(seed)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
+from qgan_helpers import validation
 from qgan_helpers.circuits import WireSpec, as_wires
 
 __all__ = [
@@ -188,16 +189,6 @@ def check_probs(p: Any, name: str = "probs", atol: float = 1e-6) -> int:
     return n
 
 
-def _check_count(value: Any, name: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {value!r} of type {type(value).__name__}")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        rng = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"{name}: expected an integer in {rng}, got {value}")
-    return value
-
-
 def _check_bit(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) not in (0, 1):
         raise ValueError(f"{name}: expected 0 or 1 (the outcome the ancillas must read), got {value!r}")
@@ -209,7 +200,7 @@ def _check_bit(value: Any, name: str) -> int:
 # --------------------------------------------------------------------------------------------
 def _ancilla_block(p: Any, n_ancillas: int, ancilla_value: int, name: str) -> tuple[Any, int]:
     n = check_probs(p, name)
-    n_ancillas = _check_count(n_ancillas, "n_ancillas", 0, n - 1)
+    n_ancillas = validation.integer("n_ancillas", n_ancillas, 0, n - 1)
     ancilla_value = _check_bit(ancilla_value, "ancilla_value")
     shape = tuple(p.shape)
     kept = 2 ** (n - n_ancillas)
@@ -497,7 +488,7 @@ def empirical_probs(samples: Any, n_wires: int) -> np.ndarray:
     >>> empirical_probs(np.array([[0, 0], [1, 1], [1, 1], [0, 1]]), 2).tolist()
     [0.25, 0.25, 0.0, 0.5]
     """
-    n_wires = _check_count(n_wires, "n_wires", 1)
+    n_wires = validation.positive_int("n_wires", n_wires)
     a = _check_bits(samples)
     if a.ndim == 1:
         if n_wires != 1:

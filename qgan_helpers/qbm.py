@@ -58,6 +58,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.bars_stripes import all_bitstrings
 from qgan_helpers.born import torch_threads
 from qgan_helpers.born_metrics import distribution_metrics, kl_divergence, sample_bitstrings_from_probs
@@ -77,19 +78,8 @@ GRADIENTS = ("bound", "exact")
 """``"bound"``: Amin et al.'s bQBM gradient; ``"exact"``: autograd through ``matrix_exp``."""
 
 
-def _int(name: str, value: Any, low: int, high: int | None = None, what: str = "") -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {value!r} of type {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        span = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name}: expected an integer {span}{what}, got {value}")
-    return int(value)
-
-
 def _gamma(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"gamma: expected a non-negative number (the transverse field), got {value!r}")
-    return float(value)
+    return validation.number("gamma", value, 0)
 
 
 def transverse_field_matrix(n: int) -> torch.Tensor:
@@ -102,7 +92,7 @@ def transverse_field_matrix(n: int) -> torch.Tensor:
     >>> transverse_field_matrix(1).tolist()
     [[0.0, 1.0], [1.0, 0.0]]
     """
-    n = _int("n", n, 0, MAX_QUBITS)
+    n = validation.integer("n", n, 0, MAX_QUBITS)
     k = torch.arange(2**n)
     out = torch.zeros(2**n, 2**n, dtype=torch.float64)
     for i in range(n):
@@ -176,8 +166,8 @@ class QBM(nn.Module):
         init_seed: int = 0,
     ) -> None:
         super().__init__()
-        n_visible = _int("n_visible", n_visible, 1)
-        n_hidden = _int("n_hidden", n_hidden, 0)
+        n_visible = validation.positive_int("n_visible", n_visible)
+        n_hidden = validation.non_negative_int("n_hidden", n_hidden)
         if n_visible + n_hidden > MAX_QUBITS:
             raise ValueError(
                 f"n_visible + n_hidden: expected at most {MAX_QUBITS} qubits for exact simulation "
@@ -187,13 +177,12 @@ class QBM(nn.Module):
             raise ValueError(f"connectivity: expected one of {list(CONNECTIVITIES)}, got {connectivity!r}")
         if connectivity == "restricted" and n_hidden == 0:
             raise ValueError("connectivity: 'restricted' couples visible to hidden qubits only; expected n_hidden >= 1, got 0")
-        if isinstance(init_scale, bool) or not isinstance(init_scale, (int, float)) or not math.isfinite(init_scale) or init_scale < 0:
-            raise ValueError(f"init_scale: expected a non-negative number, got {init_scale!r}")
+        init_scale = validation.number("init_scale", init_scale, 0)
         self.n_visible, self.n_hidden = n_visible, n_hidden
         self.n_qubits = n = n_visible + n_hidden
         self.connectivity = connectivity
         self.init_scale = float(init_scale)
-        self.init_seed = _int("init_seed", init_seed, 0)
+        self.init_seed = validation.non_negative_int("init_seed", init_seed)
         if connectivity == "restricted":
             self.pairs = [(i, n_visible + j) for i in range(n_visible) for j in range(n_hidden)]
         else:
@@ -421,10 +410,9 @@ def fit_boltzmann(
         p = _visible_distribution(p_data, model.n_visible)
     else:
         raise TypeError(f"model: expected a QBM or an RBM, got {type(model).__name__}")
-    steps = _int("steps", steps, 1)
-    eval_every = _int("eval_every", eval_every, 1)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr: expected a positive number, got {lr!r}")
+    steps = validation.positive_int("steps", steps)
+    eval_every = validation.positive_int("eval_every", eval_every)
+    lr = validation.positive_number("lr", lr)
     params = [q for q in model.parameters() if q.requires_grad]
     opt = torch.optim.Adam(params, lr=float(lr))
     rec_step: list[int] = []

@@ -24,25 +24,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import validation
 from qgan_helpers.bars_stripes import all_bitstrings
 
 __all__ = ["MAX_VISIBLE", "RBM"]
 
 MAX_VISIBLE = 16
 """Largest number of visible units for which the exact sum over ``2**n_v`` configurations is done."""
-
-
-def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {value!r} of type {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        span = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name}: expected an integer {span}, got {value}")
-    return int(value)
 
 
 class RBM(nn.Module):
@@ -73,12 +64,11 @@ class RBM(nn.Module):
 
     def __init__(self, n_visible: int, n_hidden: int = 2, init_scale: float = 0.1, init_seed: int = 0) -> None:
         super().__init__()
-        self.n_visible = _int("n_visible", n_visible, 1, MAX_VISIBLE)
-        self.n_hidden = _int("n_hidden", n_hidden, 0)
-        if isinstance(init_scale, bool) or not isinstance(init_scale, (int, float)) or not np.isfinite(init_scale) or init_scale < 0:
-            raise ValueError(f"init_scale: expected a non-negative number, got {init_scale!r}")
+        self.n_visible = validation.integer("n_visible", n_visible, 1, MAX_VISIBLE)
+        self.n_hidden = validation.non_negative_int("n_hidden", n_hidden)
+        init_scale = validation.number("init_scale", init_scale, 0)
         self.init_scale = float(init_scale)
-        self.init_seed = _int("init_seed", init_seed, 0)
+        self.init_seed = validation.non_negative_int("init_seed", init_seed)
         gen = torch.Generator().manual_seed(self.init_seed)
         self.a = nn.Parameter(torch.zeros(self.n_visible, dtype=torch.float64))
         self.c = nn.Parameter(torch.zeros(self.n_hidden, dtype=torch.float64))

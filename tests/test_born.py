@@ -309,9 +309,9 @@ def test_bad_input_circuit_settings():
 
 
 def test_bad_input_grid_size():
-    with pytest.raises(ValueError, match="rows: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="rows: expected an integer >= 1, got 0"):
         bars_and_stripes(0, 3)
-    with pytest.raises(TypeError, match="cols: expected a positive integer, got 2.5"):
+    with pytest.raises(TypeError, match="cols: expected an integer >= 1, got 2.5"):
         bars_and_stripes(2, 2.5)
     with pytest.raises(ValueError, match="rows: expected rows \\* cols <= 20 bits"):
         bas_distribution(5, 5)
@@ -322,7 +322,7 @@ def test_bad_input_cli_functions(tmp_path):
         train_qcbm(0, tmp_path / "model.pth", steps=1)
     with pytest.raises(FileNotFoundError, match="out: the directory"):
         train_qcbm(0, tmp_path / "missing" / "model.pt", steps=1)
-    with pytest.raises(ValueError, match="seed: expected a non-negative integer, got -1"):
+    with pytest.raises(ValueError, match="seed: expected an integer >= 0, got -1"):
         train_qbm(-1, tmp_path / "q.pt")
     with pytest.raises(ValueError, match="steps: expected a positive integer or None"):
         train_qbm(0, tmp_path / "q.pt", steps=0)
@@ -335,7 +335,7 @@ def test_bad_input_sampling_a_prior_gan_checkpoint(tmp_path):
     train_prior("bits", 0, out, steps=2)
     with pytest.raises(ValueError, match="path: expected a QCBM or QBM checkpoint \\(bit strings\\), got a PriorGAN"):
         sample_bitstrings(out, 3, 0)
-    with pytest.raises(ValueError, match="n: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="n: expected an integer >= 1, got 0"):
         sample_bitstrings(out, 0, 0)
     with pytest.raises(ValueError, match="prior: expected one of \\['qcbm', 'bits', 'gaussian'\\]"):
         PriorGAN(prior="uniform")

@@ -196,7 +196,7 @@ def test_bad_input_data_shape_and_values():
 
 
 def test_bad_input_model_settings():
-    with pytest.raises(ValueError, match="gamma: expected a non-negative number"):
+    with pytest.raises(ValueError, match="gamma: expected a number >= 0"):
         QBM(2, 1, gamma=-0.1)
     with pytest.raises(ValueError, match="connectivity: 'restricted' couples visible to hidden qubits only; expected n_hidden >= 1, got 0"):
         QBM(3, 0)
@@ -206,5 +206,5 @@ def test_bad_input_model_settings():
         fit_boltzmann(RBM(4, 2), bas_distribution(2, 2), gradient="bound")
     with pytest.raises(TypeError, match="model: expected a QBM or an RBM, got str"):
         fit_boltzmann("qbm", bas_distribution(2, 2))
-    with pytest.raises(ValueError, match=r"n_visible: expected an integer in \[1, 16\], got 17"):
+    with pytest.raises(ValueError, match=r"n_visible: expected an integer in 1\.\.16, got 17"):
         RBM(17, 1)
