@@ -247,7 +247,7 @@ def test_runner_bad_inputs():
         AerRunner(DepolarizingNoise(0.1), shots=0)
     with pytest.raises(ValueError, match="optimization_level: expected 0, 1, 2 or 3, got 7"):
         AerRunner("FakeManilaV2", optimization_level=7)
-    with pytest.raises(ValueError, match="seed: expected a non-negative integer, got -1"):
+    with pytest.raises(ValueError, match="seed: expected an integer >= 0, got -1"):
         AerRunner(DepolarizingNoise(0.1), seed=-1)
 
 
@@ -296,7 +296,7 @@ def test_evaluation_bad_inputs(small_gen, noise3):
         mmd2_on_device(small_gen, "ideal", n=2)
     with pytest.raises(ValueError, match="real: expected images with 8 pixels each"):
         mmd2_on_device(small_gen, "ideal", real=torch.zeros(3, 8, 8), n=2)
-    with pytest.raises(ValueError, match="n: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="n: expected an integer >= 1, got 0"):
         sample_on_device(small_gen, "ideal", n=0)
     with pytest.raises(ValueError, match="shots: expected a positive integer or None"):
         sample_on_device(small_gen, "ideal", n=2, shots=-5)

@@ -34,7 +34,7 @@ def test_transpile_summary_counts_gates():
 def test_transpile_bad_inputs():
     with pytest.raises(ValueError, match="entangler: expected one of \\['chain', 'ring'\\], got 'star'"):
         entangler_circuit(3, 1, "star")
-    with pytest.raises(ValueError, match="depth: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="depth: expected an integer >= 1, got 0"):
         entangler_circuit(3, 0)
     with pytest.raises(ValueError, match="wires: expected at least 3 wires for a ring"):
         ring_patch_ansatz(np.zeros((1, 2)), 2)
@@ -54,7 +54,7 @@ def test_execution_counts_follow_the_formulas():
     assert torch.allclose(bp["grad"], ps["grad"], atol=1e-8)
     with pytest.raises(ValueError, match="diff_method: expected one of"):
         count_executions("adjoint")
-    with pytest.raises(ValueError, match="batch: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="batch: expected an integer >= 1, got 0"):
         count_executions("backprop", batch=0)
 
 
@@ -62,7 +62,7 @@ def test_device_time():
     assert device_time(10, 100, 50.0, 250.0) == pytest.approx(10 * 100 * 300e-6)
     with pytest.raises(ValueError, match="circuit_us: expected a non-negative number of microseconds"):
         device_time(1, 1, -3.0)
-    with pytest.raises(ValueError, match="shots: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="shots: expected an integer >= 1, got 0"):
         device_time(1, 0, 3.0)
 
 
@@ -82,5 +82,5 @@ def test_spsa_finetune_runs_on_a_copy():
         spsa_finetune(gen, "ideal", real, steps=1)
     with pytest.raises(ValueError, match="real: expected images with 8 pixels each"):
         spsa_finetune(gen, DepolarizingNoise(0.01), torch.rand(3, 5), steps=1)
-    with pytest.raises(ValueError, match="steps: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="steps: expected an integer >= 1, got 0"):
         spsa_finetune(gen, DepolarizingNoise(0.01), real, steps=0)

@@ -285,8 +285,8 @@ def test_mitigation_errors_rows(small_gen):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"n": 0}, "n: expected a positive integer"),
-        ({"seed": -1}, "seed: expected a non-negative integer"),
+        ({"n": 0}, "n: expected an integer >= 1"),
+        ({"seed": -1}, "seed: expected an integer >= 0"),
         ({"sigmas": {"w": -1.0}}, "sigmas: expected names"),
         ({"sigmas": {}}, "sigmas: expected a non-empty mapping"),
         ({"real": np.zeros((5, 7))}, "real: expected images with 8 pixels"),

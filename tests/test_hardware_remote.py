@@ -114,9 +114,9 @@ def test_configured_ibm_device_built_from_env_only(monkeypatch, no_network):
 def test_remote_bad_inputs():
     with pytest.raises(ValueError, match="provider: expected one of \\['ibm', 'ionq', 'braket'\\], got 'dwave'"):
         remote_device("dwave", env={})
-    with pytest.raises(ValueError, match="wires: expected a positive integer, got 0"):
+    with pytest.raises(ValueError, match="wires: expected an integer >= 1, got 0"):
         remote_device("ibm", wires=0, env={})
-    with pytest.raises(ValueError, match="shots: expected a positive integer, got 1.5"):
+    with pytest.raises(ValueError, match="shots: expected an integer >= 1, got 1.5"):
         remote_device("ionq", shots=1.5, env={})
     with pytest.raises(ValueError, match="provider: expected one of"):
         missing_configuration("nobody", {})

@@ -22,16 +22,12 @@ import numpy as np
 import pennylane as qml
 import torch
 
+from qgan_helpers import validation
+
 __all__ = ["DIFF_METHODS", "count_executions", "device_time"]
 
 DIFF_METHODS: tuple[str, ...] = ("backprop", "parameter-shift", "spsa")
 """Gradient methods :func:`count_executions` counts."""
-
-
-def _pos_int(name: str, v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-    return int(v)
 
 
 def count_executions(diff_method: str, *, n_qubits: int = 5, depth: int = 8, n_generators: int = 4,
@@ -60,10 +56,10 @@ def count_executions(diff_method: str, *, n_qubits: int = 5, depth: int = 8, n_g
 
     if diff_method not in DIFF_METHODS:
         raise ValueError(f"diff_method: expected one of {list(DIFF_METHODS)}, got {diff_method!r}")
-    batch = _pos_int("batch", batch)
+    batch = validation.positive_int("batch", batch)
     torch.manual_seed(seed)
-    gen = PatchQuantumGenerator(n_qubits=_pos_int("n_qubits", n_qubits), n_ancillas=1 if n_qubits > 1 else 0,
-                                depth=_pos_int("depth", depth), n_generators=_pos_int("n_generators", n_generators),
+    gen = PatchQuantumGenerator(n_qubits=validation.positive_int("n_qubits", n_qubits), n_ancillas=1 if n_qubits > 1 else 0,
+                                depth=validation.positive_int("depth", depth), n_generators=validation.positive_int("n_generators", n_generators),
                                 n_pixels=n_generators * 2 ** (n_qubits - (1 if n_qubits > 1 else 0)),
                                 diff_method=diff_method, method="loop")
     z = gen.sample_noise(batch, torch.Generator().manual_seed(seed))
@@ -90,8 +86,8 @@ def device_time(executions: int, shots: int, circuit_us: float, rep_delay_us: fl
     >>> round(device_time(1000, 1000, 14.0), 1)
     264.0
     """
-    executions = _pos_int("executions", executions)
-    shots = _pos_int("shots", shots)
+    executions = validation.positive_int("executions", executions)
+    shots = validation.positive_int("shots", shots)
     for name, v in (("circuit_us", circuit_us), ("rep_delay_us", rep_delay_us)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v) or v < 0:
             raise ValueError(f"{name}: expected a non-negative number of microseconds, got {v!r}")

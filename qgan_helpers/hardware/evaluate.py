@@ -38,10 +38,11 @@ import numpy as np
 import pennylane as qml
 import torch
 
+from qgan_helpers import validation
 from qgan_helpers.hardware.mitigation import extrapolate_to_zero, mitigate_readout
 from qgan_helpers.hardware.noise import DepolarizingNoise
 from qgan_helpers.hardware.qiskit_bridge import _check_generator
-from qgan_helpers.hardware.runner import AerRunner
+from qgan_helpers.hardware.runner import AerRunner, _check_shots
 
 __all__ = [
     "MITIGATIONS",
@@ -150,9 +151,7 @@ def device_probs(generator: Any, noise: torch.Tensor, device: Any = "ideal", *, 
             exact = gen.circuit_probs(noise).detach().cpu().numpy()
         if shots is None:
             return exact
-        if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:
-            raise ValueError(f"shots: expected a positive integer or None (exact probabilities), got {shots!r}")
-        return _sampled(exact, int(shots), seed)
+        return _sampled(exact, _check_shots(shots), seed)
     if isinstance(device, qml.devices.Device):
         if mitigation is not None:
             raise ValueError(f"mitigation: a PennyLane device object runs the circuits as they are; expected None, got "
@@ -218,10 +217,8 @@ def sample_on_device(generator: Any, device: Any = "ideal", n: int = 64, *, shot
     from qgan_helpers.training import sample_noise
 
     gen, _ = resolve_generator(generator)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n: expected a positive integer, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    n = validation.positive_int("n", n)
+    seed = validation.seed(seed)
     z = sample_noise(int(n), gen.latent_dim, "auto", generator=torch.Generator().manual_seed(int(seed)), model=gen)
     images = images_from_probs(gen, device_probs(gen, z, device, shots=shots, seed=seed, mitigation=mitigation))
     side = math.isqrt(gen.n_pixels)

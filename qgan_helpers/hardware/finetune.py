@@ -36,6 +36,7 @@ import numpy as np
 import pennylane as qml
 import torch
 
+from qgan_helpers import validation
 from qgan_helpers.hardware.evaluate import device_probs, images_from_probs, make_runner
 from qgan_helpers.hardware.noise import DepolarizingNoise
 from qgan_helpers.hardware.qiskit_bridge import _check_generator
@@ -77,9 +78,7 @@ def spsa_finetune(generator: Any, device: Any, real: Any, *, steps: int = 40, n:
     from qgan_helpers.metrics import mmd2
 
     gen = copy.deepcopy(_check_generator(generator))
-    for name, v in (("steps", steps), ("n", n)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    steps, n = validation.positive_int("steps", steps), validation.positive_int("n", n)
     if isinstance(device, str) and device == "ideal":
         raise ValueError("device: expected a noisy device (DepolarizingNoise, fake backend name or AerRunner), got 'ideal'")
     runner = make_runner(device, shots, seed)

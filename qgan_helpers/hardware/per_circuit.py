@@ -58,11 +58,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from qgan_helpers import validation
 from qgan_helpers.hardware.evaluate import ZNE_SCALES, device_probs, images_from_probs, make_runner, resolve_generator
 from qgan_helpers.hardware.mitigation import extrapolate_to_zero, mitigate_readout, to_distribution
 from qgan_helpers.hardware.noise import DepolarizingNoise
 from qgan_helpers.hardware.qiskit_bridge import _check_generator
-from qgan_helpers.hardware.runner import AerRunner
+from qgan_helpers.hardware.runner import AerRunner, _check_shots
 
 __all__ = [
     "SETTINGS",
@@ -379,12 +380,6 @@ class MitigationRun:
     executions: int
 
 
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
 def _sample(exact: np.ndarray, shots: int, entropy: list[int]) -> np.ndarray:
     rng = np.random.default_rng(entropy)
     flat = exact.reshape(-1, exact.shape[-1])
@@ -429,9 +424,9 @@ def mitigation_probs(generator: Any, noise: Any, device: Any = "FakeManilaV2", *
                          f"{type(device).__name__}")
     if isinstance(device, AerRunner):
         shots, seed = device.shots, device.seed
-    elif shots is not None and (isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1):
-        raise ValueError(f"shots: expected a positive integer or None (exact probabilities), got {shots!r}")
-    seed = _check_seed(seed)
+    else:
+        shots = _check_shots(shots)
+    seed = validation.seed(seed)
     scale_list = [int(s) for s in scales] if isinstance(scales, Sequence) else []
     if len(scale_list) < 2 or len(set(scale_list)) != len(scale_list) or 1 not in scale_list:
         raise ValueError(f"scales: expected at least two distinct odd fold factors including 1, got {scales!r}")
@@ -567,9 +562,8 @@ def mitigation_errors(generator: Any, real: Any, device: Any = "FakeManilaV2", n
     from qgan_helpers.training import sample_noise
 
     gen, _ = resolve_generator(generator)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n: expected a positive integer, got {n!r}")
-    seed = _check_seed(seed)
+    n = validation.positive_int("n", n)
+    seed = validation.seed(seed)
     widths = {"sigma2": 2.0} if sigmas is None else sigmas
     if not isinstance(widths, Mapping) or not widths:
         raise ValueError(f"sigmas: expected a non-empty mapping name -> kernel width, got {sigmas!r}")

@@ -38,6 +38,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qgan_helpers import validation
+
 __all__ = ["NotConfiguredError", "Provider", "PROVIDERS", "missing_configuration", "remote_status", "remote_device"]
 
 
@@ -173,9 +175,7 @@ def remote_device(provider: str, wires: int = 5, *, shots: int = 1000, env: Mapp
         plugin is not installed; the message says what to set and install, never a value.
     """
     p = _provider(provider)
-    for name, v in (("wires", wires), ("shots", shots)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    wires, shots = validation.positive_int("wires", wires), validation.positive_int("shots", shots)
     env = os.environ if env is None else env
     reason = missing_configuration(provider, env)
     if reason is not None:

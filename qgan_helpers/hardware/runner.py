@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from qgan_helpers import validation
 from qgan_helpers.hardware.noise import DepolarizingNoise, fake_backend
 from qgan_helpers.hardware.qiskit_bridge import _check_generator, patch_angles, patch_circuit
 
@@ -84,8 +85,11 @@ def counts_to_probs(counts: list[dict[str, int]], n_qubits: int) -> np.ndarray:
 def _check_shots(shots: Any) -> int | None:
     if shots is None:
         return None
-    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:
-        raise ValueError(f"shots: expected a positive integer or None (exact probabilities), got {shots!r}")
+    wanted = "shots: expected a positive integer or None (exact probabilities)"
+    if not validation.is_int(shots):
+        raise validation.ArgumentTypeError(f"{wanted}, got {shots!r}")
+    if shots < 1:
+        raise ValueError(f"{wanted}, got {shots!r}")
     return int(shots)
 
 
@@ -118,8 +122,7 @@ class AerRunner:
         from qiskit_aer import AerSimulator
 
         self.shots = _check_shots(shots)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+        seed = validation.seed(seed)
         self.seed = int(seed)
         if optimization_level not in (0, 1, 2, 3):
             raise ValueError(f"optimization_level: expected 0, 1, 2 or 3, got {optimization_level!r}")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
+from qgan_helpers import validation
 from qgan_helpers.circuits import as_wires, patch_ansatz, patch_layer
 
 __all__ = ["ENTANGLERS", "ring_patch_ansatz", "entangler_circuit", "transpile_summary", "entangler_table"]
@@ -55,9 +56,7 @@ def entangler_circuit(n_qubits: int = 5, depth: int = 8, entangler: str = "chain
     from qgan_helpers.circuits import angle_encoding
     from qgan_helpers.hardware.qiskit_bridge import tape_to_qiskit
 
-    for name, v in (("n_qubits", n_qubits), ("depth", depth)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    n_qubits, depth = validation.positive_int("n_qubits", n_qubits), validation.positive_int("depth", depth)
     if entangler not in ENTANGLERS:
         raise ValueError(f"entangler: expected one of {list(ENTANGLERS)}, got {entangler!r}")
     ansatz = patch_ansatz if entangler == "chain" else ring_patch_ansatz
