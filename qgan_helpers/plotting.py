@@ -461,10 +461,12 @@ def draw_circuit(
     styles = list(qml.drawer.available_styles()) + ["rcParams"]
     if style not in styles:
         raise ValueError(f"style: expected one of {styles}, got {style!r}")
-    if decimals is not None and (
-        isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or decimals < 0
-    ):
-        raise ValueError(f"decimals: expected None or a non-negative integer, got {decimals!r}")
+    if decimals is not None:
+        wanted = "decimals: expected None or a non-negative integer"
+        if not validation.is_int(decimals):
+            raise validation.ArgumentTypeError(f"{wanted}, got {decimals!r}")
+        if decimals < 0:
+            raise ValueError(f"{wanted}, got {decimals!r}")
     fig, ax = qml.draw_mpl(
         qnode, wire_order=wire_order, show_all_wires=show_all_wires, decimals=decimals, style=style
     )(*args, **kwargs)

@@ -205,6 +205,7 @@ UNION_CASES = {
     "devices.make_qnode(shots)": (lambda v: devices.make_qnode(lambda: None, wires=1, shots=v), "shots"),
     "born.torch_threads(n)": (lambda v: born.torch_threads(v).__enter__(), "threads"),
     "expressibility.random_parameters(rng)": (lambda v: expressibility.random_parameters((1,), 2, rng=v), "rng"),
+    "plotting.draw_circuit(decimals)": (lambda v: plotting.draw_circuit(lambda: None, decimals=v), "decimals"),
 }
 
 
