@@ -491,8 +491,20 @@ def find_leaks(
     return leaks
 
 
+def _strings(value: Any) -> list[str]:
+    """Every string inside nested dicts and lists (e.g. a cell's ``mystnb`` figure metadata)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 def book_texts(root: str | Path | None = None) -> list[str]:
-    """The text of every page of the book: Markdown pages and the cells (sources, outputs) of notebooks.
+    """The text of every page of the book: Markdown pages and the cells (sources, outputs, figure
+    captions and alt text) of notebooks.
 
     Solution dropdowns only hold a ``{literalinclude}`` of the solution file, so this is the text the
     book shows besides the solutions.
@@ -518,6 +530,8 @@ def book_texts(root: str | Path | None = None) -> list[str]:
             for cell in nb.get("cells", []):
                 for output in cell.get("outputs", []):
                     texts.append(json.dumps(output))
+                # figure captions and alt text (cell metadata that myst-nb puts on the page)
+                texts += _strings(cell.get("metadata", {}).get("mystnb", {}))
         elif path.suffix == ".md":
             texts.append(path.read_text(encoding="utf8"))
     return texts

@@ -308,3 +308,17 @@ def test_find_leaks_rejects_bad_input(tmp_path):
         find_leaks(tmp_path / "missing", {})
     with pytest.raises(FileNotFoundError, match=r"^html_dir: expected a built HTML site with searchindex.js"):
         search_index_words(tmp_path)
+
+
+def test_book_texts_include_figure_captions_and_alt_text(tmp_path):
+    """A word the book uses only in a figure's caption or alt text is the book's, not a solution's."""
+    import json as _json
+
+    (tmp_path / "book").mkdir()
+    cell = {"cell_type": "code", "source": "plot()", "outputs": [], "execution_count": None,
+            "metadata": {"mystnb": {"figure": {"caption": "the arrow tilts"},
+                                    "image": {"alt": "a zebra-striped grid"}}}}
+    nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "book" / "page.ipynb").write_text(_json.dumps(nb))
+    texts = book_texts(tmp_path)
+    assert "the arrow tilts" in texts and "a zebra-striped grid" in texts
