@@ -67,3 +67,22 @@ def test_quiz_shows_the_guarded_script() -> None:
     script = shown.outputs[1].data["application/javascript"]
     assert script.startswith("(function () {\nvar MathJax = {")
     assert '"question": "How many amplitudes' in script and "show_questions" in script
+
+
+def test_quizzes_on_a_seeded_page_get_different_names_and_leave_random_alone() -> None:
+    import random
+    import re
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    names = []
+    for _ in range(2):
+        random.seed(0)  # as seed_everything does before each section of a page
+        with capture_output() as shown:
+            quiz([CHOICE])
+        html = shown.outputs[0].data["text/html"]
+        names.append(re.search(r'<div id="(\w+)"', html).group(1))
+        assert random.random() == random.Random(0).random(), "quiz() used the page's random numbers"
+    assert names[0] != names[1], names

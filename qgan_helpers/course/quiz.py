@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,7 +76,7 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> int:
 # configuration, which has no ``version``, and the quiz throws "Cannot read properties of undefined"
 # (a busy machine takes longer than half a second); a MathJax 3 still starting up sends it to load
 # MathJax from a CDN. Its script therefore runs with a local ``MathJax`` that typesets through the
-# real one once it is ready (before that, MathJax's own first pass typesets the quiz with the page).
+# real one once it has loaded (MathJax's own first pass skips cell outputs, so the quiz must ask).
 _MATHJAX_GUARD = """(function () {
 var MathJax = {
   get version() {
@@ -83,12 +85,17 @@ var MathJax = {
   },
   get Hub() { return window.MathJax && window.MathJax.Hub; },
   typeset: function (elements) {
-    var m = window.MathJax;
-    if (m && m.startup && m.startup.promise && m.typesetPromise) {
-      m.startup.promise = m.startup.promise.then(function () { return m.typesetPromise(elements); });
-    } else if (m && m.Hub && m.Hub.Queue) {
-      m.Hub.Queue(["Typeset", m.Hub]);
-    }
+    var tries = 0;
+    (function attempt() {
+      var m = window.MathJax;
+      if (m && m.startup && m.startup.promise && m.typesetPromise) {
+        m.startup.promise = m.startup.promise.then(function () { return m.typesetPromise(elements); });
+      } else if (m && m.Hub && m.Hub.Queue) {
+        m.Hub.Queue(["Typeset", m.Hub]);
+      } else if (tries++ < 150) {
+        setTimeout(attempt, 200);  // MathJax has not loaded yet (wait at most 30 s)
+      }
+    })();
   }
 };
 %s
@@ -131,8 +138,16 @@ def quiz(questions: Sequence[dict[str, Any]]) -> None:
     from IPython.utils.capture import capture_output
     from jupyterquiz import display_quiz
 
-    with capture_output(stdout=False, stderr=False, display=True) as shown:
-        display_quiz(list(questions), shuffle_answers=False, max_width=680)
+    # jupyterquiz names the quiz's element with 12 letters from Python's global ``random``: on a page
+    # that seeds it, two quizzes got the same name (and the second did not show). Draw them from fresh
+    # entropy, and leave the page's random stream as it was.
+    state = random.getstate()
+    try:
+        random.seed(uuid.uuid4().int)
+        with capture_output(stdout=False, stderr=False, display=True) as shown:
+            display_quiz(list(questions), shuffle_answers=False, max_width=680)
+    finally:
+        random.setstate(state)
     for output in shown.outputs:
         script = output.data.get("application/javascript")
         if script is None:

@@ -544,9 +544,21 @@ def test_quizzes_answer_offline(browser, server: str, rel: str) -> None:
         page.goto(server + rel, wait_until="load", timeout=TIMEOUT_MS)
         page.evaluate("async () => { if (window.MathJax && window.MathJax.startup) await window.MathJax.startup.promise; }")
         page.wait_for_timeout(1000)  # past the quizzes' own half-second typesetting timer
+        try:  # formulas in the questions are typeset once MathJax has loaded
+            page.wait_for_function(
+                r"""() => Array.from(document.querySelectorAll('div.Quiz'))
+                          .every(q => !/\\\(|\\\[/.test(q.innerText))""",
+                timeout=10_000,
+            )
+        except Exception:  # reported below
+            pass
+        raw = page.evaluate(  # before any answer: feedback is typeset when it is shown
+            r"""() => Array.from(document.querySelectorAll('div.Quiz'))
+                  .filter(q => /\\\(|\\\[/.test(q.innerText)).map(q => q.innerText.slice(0, 60))"""
+        )
         shown = page.locator("div.Quiz")  # one per question: its text, answers and feedback
         assert shown.count() == len(questions), f"{rel}: {shown.count()} of {len(questions)} quiz questions rendered"
-        problems = []
+        problems = _first("quiz formula not typeset", raw)
         for i, q in enumerate(questions):
             box = shown.nth(i)
             if q["type"] == "numeric":
@@ -558,11 +570,6 @@ def test_quizzes_answer_offline(browser, server: str, rel: str) -> None:
             feedback = box.locator(".Feedback")
             if not feedback.evaluate("el => el.classList.contains('correct')"):
                 problems.append(f"question {i + 1} ({q['question'][:50]!r}): a correct answer was not marked correct")
-        raw = page.evaluate(
-            r"""() => Array.from(document.querySelectorAll('div.Quiz'))
-                  .filter(q => /\\\(|\\\[/.test(q.innerText)).map(q => q.innerText.slice(0, 60))"""
-        )
-        problems += _first("quiz formula not typeset", raw)
         problems = log.problems() + problems
         assert not problems, f"{rel} (MathJax held back {MATHJAX_DELAY_S} s):\n  " + "\n  ".join(problems)
     finally:
