@@ -45,7 +45,7 @@ def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _kth_neighbour_radius(x: np.ndarray, k: int) -> np.ndarray:
     d = pairwise_distances(x, x)
-    return np.sort(d, axis=1)[:, k]  # column 0 is the point itself
+    return np.partition(d, k, axis=1)[:, k]  # the (k+1)-th smallest: position 0 is the point itself
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,10 @@ def _knn_fold_accuracy(x: np.ndarray, y: np.ndarray, folds: np.ndarray, k: int) 
     for f in np.unique(folds):
         test, train = folds == f, folds != f
         dt = d[np.ix_(test, train)]
-        nearest = np.argsort(dt, axis=1, kind="stable")[:, :k]
+        if k == 1:  # the first of the nearest, as the stable sort below picks it, without sorting
+            nearest = np.argmin(dt, axis=1)[:, None]
+        else:
+            nearest = np.argsort(dt, axis=1, kind="stable")[:, :k]
         votes = y[train][nearest].mean(axis=1)
         pred = (votes > 0.5).astype(int)
         ties = votes == 0.5
