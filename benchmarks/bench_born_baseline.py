@@ -26,7 +26,7 @@ Also recorded: the rank of the Jacobian d q / d theta of each model at a random 
 parameter directions actually move the distribution), the CPU and wall seconds of every training
 (CPU time is the better estimate on a shared machine), and the package versions.
 
-Results go to ``benchmarks/results/born_baseline.json``.
+Results go to ``qgan_helpers/results/born_baseline.json``.
 
 Usage::
 
@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from qgan_helpers.resources import results_dir
 from qgan_helpers.bars_stripes import bas_distribution
 from qgan_helpers.born import QCBM, fit_qcbm
 from qgan_helpers.born_baseline import KINDS, LOSSES, effective_parameters, fit_baseline, make_baseline
@@ -56,7 +57,7 @@ from qgan_helpers.born_metrics import sample_metrics
 from qgan_helpers.born_runs import QCBM_DEFAULTS, train_qcbm
 from qgan_helpers.training import package_versions
 
-RESULTS = Path(__file__).resolve().parent / "results" / "born_baseline.json"
+RESULTS = results_dir() / "born_baseline.json"
 LONG_STEPS = 1000
 SCAN_LRS = (0.01, 0.03, 0.1, 0.3)
 

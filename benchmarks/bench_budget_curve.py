@@ -9,7 +9,7 @@ output map with a small MLP in place of the circuits, at the quantum generator's
 which separates what the patch structure does from what the circuit does. Samples are scored by
 :func:`qgan_helpers.metrics.suite.evaluate_generator` against the held-out zeros.
 
-Results go to ``benchmarks/results/budget_curve.json``.
+Results go to ``qgan_helpers/results/budget_curve.json``.
 
 Usage::
 
@@ -29,7 +29,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results" / "budget_curve.json"
+from qgan_helpers.resources import results_dir
+
+RESULTS = results_dir() / "budget_curve.json"
 BUDGETS = (80, 160, 300, 480, 1000, 2000, 4800, 10000)
 KEYS = ("two_sample", "frechet", "precision", "recall", "density", "coverage", "mmd2", "digit_accuracy", "nearer_train")
 

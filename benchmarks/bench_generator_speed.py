@@ -15,7 +15,7 @@ method alike:
 
 Each method: a warm-up call, then the median of ``--repeats`` rounds. Afterwards cProfile splits the
 time of (a) and (a') into parts (PennyLane tape/transform overhead, simulator, torch numerics,
-backward, post-processing). Results go to ``benchmarks/results/generator_speed.json``.
+backward, post-processing). Results go to ``qgan_helpers/results/generator_speed.json``.
 
 Usage::
 
@@ -40,10 +40,11 @@ from pathlib import Path
 import pennylane as qml
 import torch
 
+from qgan_helpers.resources import results_dir
 from qgan_helpers.generators import PatchQuantumGenerator
 
 ROOT = Path(__file__).resolve().parent
-RESULTS = ROOT / "results" / "generator_speed.json"
+RESULTS = results_dir() / "generator_speed.json"
 
 LABELS = {
     "lean": "(a)  one call, lean tape replay (default)",

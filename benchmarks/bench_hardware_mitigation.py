@@ -1,6 +1,6 @@
 """Readout mitigation and zero-noise extrapolation on FakeManilaV2: set-level MMD² beside per-circuit errors.
 
-The hardware chapter scores the trained patch generator (``checkpoints/patch_digit0_seed0.pt``: 8
+The hardware chapter scores the trained patch generator (``qgan_helpers/checkpoints/patch_digit0_seed0.pt``: 8
 sub-generators of 5 qubits with 2 ancillas, depth 12, noise re-uploaded in 2 blocks, 480 parameters)
 on a noisy simulator of IBM's FakeManilaV2 with MMD² (sigma = 2) between 89 generated images and the
 89 held-out real zeros (``load_digits_tensors(0, split="heldout")``; the generator trained on the other
@@ -25,7 +25,7 @@ not shot noise. A third (``exact_probabilities_scales_1_3_5``) repeats it with a
 in the fold factor. Mitigated quasi-probabilities are clipped at 0 and renormalised per circuit
 (``clipped_mean``: the mass removed by the last projection).
 
-Results go to ``benchmarks/results/hardware_mitigation.json``. CPU time (``time.process_time``,
+Results go to ``qgan_helpers/results/hardware_mitigation.json``. CPU time (``time.process_time``,
 one torch thread, Aer with one thread) is reported beside the wall time, because the machine
 may be shared.
 
@@ -51,6 +51,7 @@ from typing import Any
 
 import torch
 
+from qgan_helpers.resources import results_dir
 from qgan_helpers.data import load_digits_tensors
 from qgan_helpers.hardware.per_circuit import SETTINGS, aggregate_seeds, median_pairwise_distance, mitigation_errors
 from qgan_helpers.hardware.evaluate import ZNE_SCALES, make_runner
@@ -58,7 +59,7 @@ from qgan_helpers.training import CHECKPOINTS_DIR, load_checkpoint, package_vers
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
-RESULTS = ROOT / "results" / "hardware_mitigation.json"
+RESULTS = results_dir() / "hardware_mitigation.json"
 CHECKPOINT = CHECKPOINTS_DIR / "patch_digit0_seed0.pt"
 SIGMA_CHAPTER = 2.0
 

@@ -6,7 +6,7 @@ default: a batched complex state vector in torch, PennyLane-checked gate matrice
 ``method="qnode"`` (one broadcast ``default.qubit`` QNode call with backprop), interleaved round by
 round so that a busy machine slows both alike; and one whole training step of the fixed model
 against the seed's CNN discriminator (R1 on). Medians of ``--repeats`` rounds, one torch thread.
-Results go to ``benchmarks/results/hybrid_speed.json``.
+Results go to ``qgan_helpers/results/hybrid_speed.json``.
 
 Usage::
 
@@ -26,10 +26,11 @@ from pathlib import Path
 
 import torch
 
+from qgan_helpers.resources import results_dir
 from qgan_helpers.generators import HybridQuantumGenerator
 from qgan_helpers.training import package_versions
 
-OUT = Path(__file__).resolve().parent / "results" / "hybrid_speed.json"
+OUT = results_dir() / "hybrid_speed.json"
 
 
 def _time(fn, repeats: int) -> float:

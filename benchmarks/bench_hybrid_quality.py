@@ -11,8 +11,8 @@ checkpoint already exists: its provenance records the command that made it), the
 * the range of the pixels, and whether the samples differ (the seed's defect).
 
 Target (issue 4): at least 8 of 10 classes on the offline data. The shipped checkpoint
-``checkpoints/hybrid_fixed_seed0.pt`` is used for seed 0 unless ``--retrain`` is given.
-Results go to ``benchmarks/results/hybrid_quality.json``.
+``qgan_helpers/checkpoints/hybrid_fixed_seed0.pt`` is used for seed 0 unless ``--retrain`` is given.
+Results go to ``qgan_helpers/results/hybrid_quality.json``.
 
 Usage::
 
@@ -34,11 +34,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from qgan_helpers.resources import results_dir
 from qgan_helpers.hybrid import digit_score, hybrid_data, shrink
 from qgan_helpers.metrics import mmd2
 from qgan_helpers.training import CHECKPOINTS_DIR, package_versions
 
-OUT = Path(__file__).resolve().parent / "results" / "hybrid_quality.json"
+OUT = results_dir() / "hybrid_quality.json"
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -19,7 +19,7 @@ Every variant is ``train_patch_qgan(0, seed=S, **overrides)`` -- the code path o
 
 ``--digit 3`` repeats variants on the threes, a digit not used for choosing them.
 
-Results go to ``benchmarks/results/patch_ablation.json`` (variants already there are kept unless
+Results go to ``qgan_helpers/results/patch_ablation.json`` (variants already there are kept unless
 named again). Two variants run at a time, each on one torch thread; CPU seconds are what a quiet
 machine needs.
 
@@ -42,7 +42,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results" / "patch_ablation.json"
+from qgan_helpers.resources import results_dir
+
+RESULTS = results_dir() / "patch_ablation.json"
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "baseline": {},

@@ -14,12 +14,12 @@ scored against the held-out zeros:
 
 * two-sample accuracy <= 0.85; coverage >= 0.75;
 * Fréchet distance no worse than the best classical GAN with at most 10x the parameters (from
-  ``benchmarks/results/budget_curve.json``, the median over its seeds);
+  ``qgan_helpers/results/budget_curve.json``, the median over its seeds);
 * training <= 120 s on 2 cores;
 * conditional: every digit's samples classified as that digit at least 90 % of the time by the
   feature network (the per-digit two-sample accuracy is reported beside it).
 
-Results go to ``benchmarks/results/patch_quality.json``; the part that is run replaces its entry.
+Results go to ``qgan_helpers/results/patch_quality.json``; the part that is run replaces its entry.
 
 Usage::
 
@@ -40,9 +40,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from qgan_helpers.resources import results_dir
+
 ROOT = Path(__file__).resolve().parent
-RESULTS = ROOT / "results" / "patch_quality.json"
-BUDGET_CURVE = ROOT / "results" / "budget_curve.json"
+RESULTS = results_dir() / "patch_quality.json"
+BUDGET_CURVE = results_dir() / "budget_curve.json"
 TARGETS = {"two_sample": 0.85, "coverage": 0.75, "train_seconds": 120.0, "conditional_digit_accuracy": 0.90,
            "classical_budget_factor": 10}
 

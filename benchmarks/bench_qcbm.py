@@ -13,7 +13,7 @@ For each seed the course's QCBM (:data:`qgan_helpers.born_runs.QCBM_DEFAULTS`: 9
 ``--prior`` additionally trains the chapter's GAN on the 8x8 digits with a QCBM / random-bit /
 Gaussian latent prior for a few seeds (see :mod:`qgan_helpers.born_prior`) and records its scores.
 
-Results go to ``benchmarks/results/qcbm.json`` (read by the Born-machine chapter).
+Results go to ``qgan_helpers/results/qcbm.json`` (read by the Born-machine chapter).
 
 Usage::
 
@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from qgan_helpers.resources import results_dir
 from qgan_helpers.bars_stripes import bas_distribution
 from qgan_helpers.born import fit_qcbm
 from qgan_helpers.born_metrics import sample_metrics
@@ -42,7 +43,7 @@ from qgan_helpers.born_prior import PRIORS, train_prior_gan
 from qgan_helpers.born_runs import PRIOR_DEFAULTS, QCBM_DEFAULTS
 from qgan_helpers.training import package_versions
 
-RESULTS = Path(__file__).resolve().parent / "results" / "qcbm.json"
+RESULTS = results_dir() / "qcbm.json"
 TARGET = {"kl_max": 0.05, "chi_min": 0.95, "train_seconds_max": 30.0}
 
 

@@ -1,4 +1,4 @@
-"""Reading the checked-in benchmark results (``benchmarks/results/*.json``) for the course's pages.
+"""Reading the checked-in benchmark results (``qgan_helpers/results/*.json``, package data) for the course's pages.
 
 The benchmarks train many runs (ablations over seeds, classical generators across parameter
 budgets, the conditional generator on all digits) that no page can repeat in its time budget. The
@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from qgan_helpers.resources import results_dir
+
 __all__ = [
     "RESULTS_DIR",
     "load_result",
@@ -30,7 +32,7 @@ __all__ = [
     "conditional_per_digit",
 ]
 
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+RESULTS_DIR = results_dir()
 """Where the benchmark scripts write their JSON files."""
 
 

@@ -10,7 +10,7 @@
 Each ``train_*`` writes ``PATH.pt`` with :func:`qgan_helpers.training.save_checkpoint` (plain
 tensors, dicts and lists: ``torch.load(PATH, weights_only=True)`` reads it) and the provenance
 ``PATH.json`` beside it: the command that reproduces it, the seed, the steps, the wall and CPU time
-and the final metrics. The shipped checkpoints live in ``checkpoints/born/`` (:data:`CHECKPOINT_DIR`).
+and the final metrics. The shipped checkpoints live in ``qgan_helpers/checkpoints/born/`` (:data:`CHECKPOINT_DIR`).
 
 The command line (:mod:`qgan_helpers.cli`) runs them::
 
@@ -38,6 +38,7 @@ from qgan_helpers.born import QCBM, fit_qcbm
 from qgan_helpers.born_metrics import sample_metrics
 from qgan_helpers.born_prior import PRIORS, PriorGAN, train_prior_gan
 from qgan_helpers.qbm import QBM, fit_boltzmann
+from qgan_helpers.resources import checkpoints_dir, results_dir
 from qgan_helpers.training import Checkpoint, History, load_checkpoint, save_checkpoint
 
 __all__ = [
@@ -55,10 +56,10 @@ __all__ = [
     "load_or_train_born",
 ]
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "born"
-"""Where the shipped checkpoints of the chapter live (``<repository>/checkpoints/born``)."""
+CHECKPOINT_DIR = checkpoints_dir() / "born"
+"""Where the shipped checkpoints of the chapter live (``qgan_helpers/checkpoints/born``, package data)."""
 
-BENCHMARK_RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "qcbm.json"
+BENCHMARK_RESULTS = results_dir() / "qcbm.json"
 """The checked-in result of ``benchmarks/bench_qcbm.py`` (the QCBM target over seeds, the prior GANs)."""
 
 QCBM_DEFAULTS: dict[str, Any] = {"rows": 3, "cols": 3, "layers": 6, "entanglers": "grid", "steps": 200, "lr": 0.1,

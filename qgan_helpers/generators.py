@@ -52,7 +52,7 @@ the lean replay merges each into its layer exactly as above):
     what the 1-NN two-sample test sees. Two blocks (before layers 0 and 6 of 12) are part of
     :data:`~qgan_helpers.training.PATCH_DEFAULTS`; they raise the recall (0.38 -> 0.88 after
     1500 steps on the zeros), three blocks raise it further but cost precision (0.3) and FD (see
-    ``benchmarks/results/patch_ablation.json``).
+    ``qgan_helpers/results/patch_ablation.json``).
 
 Both leave the defaults of this class unchanged (one encoding, the paper's circuit); with one
 encoding (``reupload=False`` or ``upload_every >= depth``) ``noise_per_upload`` changes nothing.
@@ -69,7 +69,7 @@ The post-selected probabilities of a patch sum to 1, so a patch of ``P`` pixels 
     rescaling every band of the 178 real zeros to a maximum of 1 moves them by an MMD² (sigma 2)
     of about 0.01 -- less than the 0.024 between two halves of the real zeros. Its weakness is
     the *background*: a circuit's probabilities are practically never exactly 0, so neither is
-    ``p / max(p)``. The shipped checkpoint of the zeros (``checkpoints/patch_digit0_seed0.pt``)
+    ``p / max(p)``. The shipped checkpoint of the zeros (``qgan_helpers/checkpoints/patch_digit0_seed0.pt``)
     has no pixel at exactly 0 and only about 6 % below 0.001, where 45 % of the real zeros'
     pixels are exactly 0: a speckled grey background (below 0.05 the gap is smaller, 37 % vs 45 %).
 ``"minmax"``

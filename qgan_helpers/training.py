@@ -43,6 +43,7 @@ import torch
 from torch import nn
 
 from qgan_helpers import validation
+from qgan_helpers.resources import checkpoints_dir
 
 __all__ = [
     "NOISE_KINDS",
@@ -83,9 +84,10 @@ reads the discriminator's outputs as critic scores: the critic minimises
 
 FORMAT_VERSION = 1
 
-CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
-"""The repository's ``checkpoints/`` folder with the shipped checkpoints (``patch_digit0_seed0.pt``,
-``patch_conditional_seed0.pt``, ...), for :func:`load_or_train` on the pages."""
+CHECKPOINTS_DIR = checkpoints_dir()
+"""The package's ``checkpoints/`` folder with the shipped checkpoints (``patch_digit0_seed0.pt``,
+``patch_conditional_seed0.pt``, ...), for :func:`load_or_train` on the pages (package data: any install
+has it, see :mod:`qgan_helpers.resources`)."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1345,7 +1347,7 @@ PATCH_DEFAULTS: dict[str, Any] = {
 threes and fives.
 
 **The generator** (changed after the image suite's ablation; ``benchmarks/bench_patch_ablation.py``,
-results in ``benchmarks/results/patch_ablation.json``; medians over seeds 0-2 of the suite's
+results in ``qgan_helpers/results/patch_ablation.json``; medians over seeds 0-2 of the suite's
 scores against the 89 held-out images, the 1-NN two-sample accuracy / Fréchet distance / coverage):
 
 * **8 one-row patches on 5 qubits with 2 ancillas**, depth 12 (480 angles) instead of 4 two-row
@@ -1389,7 +1391,7 @@ same recipe: see the last bullet above and the ablation results (``classical 274
 ``classical 974`` variants).
 
 **The recipe** (earlier tuning with MMD², sigma 2, 178 generated vs the 178 real zeros; the
-measurements are in ``benchmarks/results/patch_quality.json``, reproduced by
+measurements are in ``qgan_helpers/results/patch_quality.json``, reproduced by
 ``benchmarks/bench_patch_quality.py``, for the old generator):
 
 * **depth 8** instead of the demo's 6: with 6 layers even fitting the generator *directly* to the
@@ -1414,7 +1416,7 @@ Design switches:
   ``input_scale_init`` (None), ``pixel_method`` ("max"; or "minmax", "threshold",
   "threshold_gain") and ``threshold_init`` (0.1, used by the learned maps) go to the generator, see
   :class:`~qgan_helpers.generators.PatchQuantumGenerator`. **The shipped checkpoints**
-  (``checkpoints/patch_digit0_seed0.pt`` ...) were trained with the old generator: 5 qubits, 1
+  (``qgan_helpers/checkpoints/patch_digit0_seed0.pt`` ...) were trained with the old generator: 5 qubits, 1
   ancilla, 4 sub-generators, depth 8, no re-uploading, discriminator 64-16 -- their stored
   config, not these defaults, describes them;
 * ``loss`` ("non-saturating"; or "minimax", "wgan-gp"), ``gp_lambda`` (10.0) and ``d_steps`` (1)
@@ -1451,7 +1453,7 @@ accuracy), EMA decay 0.995, and 3000 steps (about 70-80 CPU-seconds). The label 
 through per-class angle offsets in every layer (:class:`~qgan_helpers.generators.ConditionalPatchGenerator`
 with ``label_layers = depth + 1``). Until December 2026 it kept the older, smaller generator (4
 sub-generators, 1 ancilla, depth 8, discriminator 64-16); over seeds 0-2 its weakest digit was
-recognised 59-65 % of the time, against 78-95 % for this one (``benchmarks/results/patch_quality.json``).
+recognised 59-65 % of the time, against 78-95 % for this one (``qgan_helpers/results/patch_quality.json``).
 """
 
 

@@ -91,13 +91,13 @@ def test_sample_prior_gan_gives_images(born_checkpoints, tmp_path):
 def test_shipped_qcbm_meets_the_chapter_target_from_the_command_line(tmp_path):
     """The shipped checkpoint, sampled by the CLI: almost every sample is a valid bars-and-stripes pattern."""
     out = tmp_path / "shipped.npy"
-    assert main(["sample", str(ROOT / "checkpoints/born/qcbm_bas3x3_seed0.pt"), "--n", "2000", "--seed", "1",
+    assert main(["sample", str(ROOT / "qgan_helpers/checkpoints/born/qcbm_bas3x3_seed0.pt"), "--n", "2000", "--seed", "1",
                  "--out", str(out)]) == 0
     bits = np.load(out)
     valid = {tuple(p) for p in bars_and_stripes(3, 3).astype(int)}
     chi = np.mean([tuple(b) in valid for b in bits])
     assert chi >= 0.95
-    prov = json.loads((ROOT / "checkpoints/born/qcbm_bas3x3_seed0.json").read_text())
+    prov = json.loads((ROOT / "qgan_helpers/checkpoints/born/qcbm_bas3x3_seed0.json").read_text())
     assert prov["command"] == "python -m qgan_helpers train qcbm --seed 0 --out checkpoints/born/qcbm_bas3x3_seed0.pt"
 
 

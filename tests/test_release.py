@@ -43,8 +43,12 @@ def test_the_release_has_every_chapter_and_no_solutions(release):
     assert not (release.folder / "qgan_helpers" / "solutions").exists()
     assert not (release.folder / "qgan_helpers" / "course" / "grading").exists()
     assert (release.folder / "qgan_helpers" / "checks" / "devices.py").is_file()
-    assert (release.folder / "checkpoints").is_dir() and (release.folder / "README.md").is_file()
+    assert (release.folder / "qgan_helpers" / "checkpoints" / "patch_digit0_seed0.pt").is_file()
+    assert (release.folder / "qgan_helpers" / "results" / "patch_quality.json").is_file()
+    assert (release.folder / "README.md").is_file()
     assert "solutions/*.py" not in (release.folder / "pyproject.toml").read_text()
+    for nb in release.notebooks:  # the instructor repository's Colab install cell is not in the release
+        assert "google.colab" not in nb.read_text(), nb.name
     with zipfile.ZipFile(release.zip_path) as zf:
         names = zf.namelist()
     assert "release/book/devices.ipynb" in names and not any("/solutions/" in n for n in names)

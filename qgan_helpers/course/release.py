@@ -7,7 +7,7 @@
         README.md                    how to install and run it
         book/<chapter>.ipynb         the release notebooks (see :func:`release_notebook`)
         qgan_helpers/                the package without ``solutions/`` and without the instructor tools
-        checkpoints/, benchmarks/results/*.json   the files the chapters read
+                                     (with its data: the checkpoints and results the chapters read)
         requirements.txt, pyproject.toml, postBuild (Binder), .gitignore
     _build/student/qgan-course-student.zip   the same folder as one download
 
@@ -160,6 +160,8 @@ def release_notebook(notebook: Mapping[str, Any], *, chapter: str | None = None)
         if cell.get("cell_type") != "code":
             cells.append(cell)
             continue
+        if cell.get("metadata", {}).get("qgan", {}).get("colab") == "install":
+            continue  # installs the instructor repository on Colab; the release README says how to install
         stored, loaded = _names(source)
         uses_solution = bool(_SOLUTION_USE.search(source)) or bool(loaded & (tainted - stored))
         if uses_solution:
@@ -230,7 +232,7 @@ The chapters are the notebooks in `book/`. Every exercise has a stub (`...`) to 
 to run: `ex.check(answer)` answers `correct`, `not yet: <reason>` or `not attempted`, and `ex.hint()`
 prints a hint. The solutions are not included in this edition.
 
-Install (Python 3.10 or newer), then open the notebooks with Jupyter:
+Install (Python 3.11 or newer), then open the notebooks with Jupyter:
 
 ```bash
 python -m venv .venv && . .venv/bin/activate
@@ -345,12 +347,7 @@ def build_release(
         target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf8")
         release.notebooks.append(target)
         release.replaced[path.name] = sum(c["metadata"].get("qgan", {}).get("release") == "replaced" for c in nb["cells"])
-    student_package(out, source=root / "qgan_helpers")
-    if (root / "checkpoints").is_dir():
-        shutil.copytree(root / "checkpoints", out / "checkpoints")
-    for result in sorted((root / "benchmarks" / "results").glob("*.json")):
-        (out / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(result, out / "benchmarks" / "results" / result.name)
+    student_package(out, source=root / "qgan_helpers")  # with its checkpoints/ and results/
     shutil.copy2(root / "requirements.txt", out / "requirements.txt")
     (out / "pyproject.toml").write_text(_pyproject(root), encoding="utf8")
     (out / "README.md").write_text(_README, encoding="utf8")

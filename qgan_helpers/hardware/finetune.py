@@ -8,7 +8,7 @@ measures the loss twice, at ``theta + c_k Delta`` and ``theta - c_k Delta`` for 
 vector ``Delta``, and moves all angles along ``Delta`` at once.
 
 The loss is MMD² (σ = 2) between images generated on the device (fresh noise vectors each step)
-and the real images. The shipped checkpoint ``checkpoints/hardware_finetune_manila_seed0.pt`` was
+and the real images. The shipped checkpoint ``qgan_helpers/checkpoints/hardware_finetune_manila_seed0.pt`` was
 made by::
 
     python -m qgan_helpers.hardware.finetune --device FakeManilaV2 --steps 30 --seed 0 \\

@@ -304,7 +304,7 @@ def grade_submission(
     notebook_budget, exercise_budget : float
         Seconds for running all cells, and for checking one exercise.
     root : str or Path, optional
-        The course repository (instructor notebooks, checkpoints); default this one.
+        The course repository (instructor notebooks); default this one.
 
     Returns
     -------
@@ -339,9 +339,7 @@ def grade_submission(
     result.written = written_text(nb, release_notebook(json.loads((root / "book" / f"{chapter}.ipynb").read_text())))
     cells = _code_cells(nb)
     limits = limits or Limits()
-    files = {"checkpoints": root / "checkpoints"}
-    if (root / "benchmarks" / "results").is_dir():
-        files["benchmarks/results"] = root / "benchmarks" / "results"
+    files: dict[str, Path] = {}  # the package copy carries its data (checkpoints, results)
     hidden = [root, path.resolve().parent, *(hide or []), Path("/root"), Path("/home")]
     sandbox = None
     work = None

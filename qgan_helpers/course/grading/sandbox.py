@@ -213,7 +213,7 @@ class Sandbox:
         grader.mkdir()
         for name in ("worker.py", "codec.py"):
             shutil.copy2(_HERE / name, grader / name)
-        work = self.folder / "work"  # laid out like the repository: the package finds ../checkpoints etc.
+        work = self.folder / "work"  # laid out like the repository; the package carries its data
         shutil.copytree(self.package, work / "qgan_helpers")
         (work / self.cwd).mkdir(parents=True)
         for rel, src in self.files.items():
