@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make book   -- set up .venv if needed, execute the notebooks (cached) and write the site to _build/html
-#   make test   -- set up .venv if needed, then unit tests, nbval on every notebook, a strict site build,
-#                  and a browser test of the built site (headless Chromium, network cut off)
+#   make test   -- set up .venv if needed, then unit tests, nbval on every notebook, every notebook alone
+#                  from the installed wheel (as on Colab), a strict site build, and a browser test of the
+#                  built site (headless Chromium, network cut off)
 # Both do their own set-up on a fresh machine: a virtual environment in .venv with requirements.txt
 # and qgan_helpers installed in editable mode.
 
@@ -16,7 +17,7 @@ CHROMIUM ?= /usr/bin/chromium
 export PATH := $(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: setup execute book student grade fake-class test unit notebooks strict-book browser browser-deps clean
+.PHONY: setup execute book student grade fake-class test unit notebooks colab strict-book browser browser-deps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,11 @@ unit: setup
 notebooks: setup
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -n $(JOBS) --dist loadscope -q book
 
+# Every chapter as on Colab: the built wheel (not the checkout) in a fresh virtual environment, each
+# notebook copied alone into an empty folder and run there (see .ci/notebooks_alone.py).
+colab: setup
+	$(BIN)/python .ci/notebooks_alone.py --work _build/alone --jobs $(JOBS) --timeout 300 $(wildcard book/*.ipynb)
+
 strict-book: execute
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
@@ -80,11 +86,12 @@ browser: setup browser-deps
 	@test -f _build/html/index.html || { echo "browser: no site in _build/html (run make strict-book first)"; exit 1; }
 	QGAN_SITE_DIR=$(CURDIR)/_build/html $(BIN)/python -m pytest tests/browser -n $(JOBS) -q
 
-# Runs all four parts even when one fails, then fails if any failed.
+# Runs all five parts even when one fails, then fails if any failed.
 test: setup
 	@status=0; \
 	$(MAKE) --no-print-directory unit || status=1; \
 	$(MAKE) --no-print-directory notebooks || status=1; \
+	$(MAKE) --no-print-directory colab || status=1; \
 	$(MAKE) --no-print-directory strict-book || status=1; \
 	$(MAKE) --no-print-directory browser || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)"; fi; \
