@@ -2,16 +2,21 @@
 // widget state, after require.js and before vendored/html-manager/embed-amd.js; see _config.yml).
 (function () {
   "use strict";
-  // 1. The html-manager finds its fonts next to its own AMD module. Its bundle names the module
-  //    "@jupyter-widgets/html-manager/dist/...", which require.js would resolve against the page's
-  //    folder; point it at the vendored copy instead (the folder is computed from this script's URL,
-  //    so it works for every page depth, over http and from file://).
+  // 1. Each bundle in embed-amd.js finds its fonts next to its own AMD module: it takes the folder of
+  //    the module's URL as its public path. The modules are named "@jupyter-widgets/controls",
+  //    "@jupyter-widgets/base", ..., which require.js would resolve against the page's folder (so the
+  //    Font Awesome rules of the controls pointed at book/@jupyter-widgets/*.woff2, which do not
+  //    exist, and a page sometimes fetched them). Map every one of them into the vendored folder (the
+  //    folder is computed from this script's URL, so it works for every page depth, over http and from
+  //    file://).
   var here = document.currentScript && document.currentScript.src;
   if (here && window.require && window.require.config) {
-    var staticDir = here.slice(0, here.lastIndexOf("/") + 1);
-    window.require.config({
-      paths: { "@jupyter-widgets/html-manager/dist": staticDir + "vendored/html-manager" },
+    var vendored = here.slice(0, here.lastIndexOf("/") + 1) + "vendored/html-manager";
+    var paths = { "@jupyter-widgets/html-manager/dist": vendored };
+    ["html-manager", "base", "base7", "controls", "controls7", "output"].forEach(function (name) {
+      paths["@jupyter-widgets/" + name] = vendored + "/" + name;
     });
+    window.require.config({ paths: paths });
   }
   // 2. @jupyter-widgets/base typesets widget labels with the MathJax 2 call
   //    MathJax.Hub.Queue(["Typeset", MathJax.Hub, element]); the site runs MathJax 3, which has no

@@ -208,6 +208,12 @@ class Offline:
         self.context.close()
 
 
+def _site_file(url: str, base: str) -> Path:
+    """The file of the site behind a URL of the page (over http or from ``file://``)."""
+    rel = url[len(base):] if url.startswith(base) else urlparse(url).path.lstrip("/")
+    return SITE / rel.split("?")[0].split("#")[0]
+
+
 def _redirect_target(url: str, base: str) -> str | None:
     """The URL a ``<meta http-equiv="refresh">`` page (Sphinx's index.html) redirects to, else None."""
     rel = url[len(base):].split("?")[0].split("#")[0]
@@ -286,6 +292,17 @@ async () => {
     const r = t.getBoundingClientRect();
     return r.width > 0 && (t.scrollWidth > Math.ceil(r.width) + 1 || r.right > column.right + 1);
   }).map(t => (t.querySelector('th, td') || t).textContent.trim().slice(0, 60)) : [];
+  // Web fonts: the first source of every @font-face rule (the one a browser fetches first).
+  out.fontSources = [];
+  for (const sheet of document.styleSheets) {
+    let rules;
+    try { rules = sheet.cssRules; } catch (e) { continue; }
+    for (const r of rules) {
+      if (r.type !== CSSRule.FONT_FACE_RULE) continue;
+      const m = /url\("?([^")]+)"?\)/.exec(r.style.getPropertyValue('src'));
+      if (m) out.fontSources.push(new URL(m[1], sheet.href || document.baseURI).href);
+    }
+  }
   // Buttons in the header.
   out.links = Array.from(document.querySelectorAll('.article-header-buttons a, .header-article-items a'))
                 .map(a => a.href);
@@ -370,6 +387,10 @@ def check_page(session: Offline, rel: str) -> tuple[list[str], dict]:
         problems += _first("scratch path in the text", facts["scratchPaths"])
         problems += _first("image without alt text saying what it shows", facts["badAlt"])
         problems += _first("table wider than the text column (cut off)", facts["clippedTables"])
+        # a font a rule points at must be on the site: a missing one is fetched only when the browser
+        # happens to need it (the widgets' icon font once did, from book/@jupyter-widgets/)
+        missing_fonts = sorted({u for u in facts["fontSources"] if not _site_file(u, session.base).is_file()})
+        problems += _first("@font-face source not on the site", missing_fonts)
         if rel not in NON_CONTENT:
             if REPOSITORY not in facts["links"]:
                 problems.append("no repository button")
