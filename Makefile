@@ -62,8 +62,10 @@ fake-class: setup
 	$(BIN)/python -m qgan_helpers.grading _build/fake-class/submissions --roster _build/fake-class/roster.csv \
 	  --out _build/fake-class/grades --jobs $(JOBS)
 
+# The tests and every docstring example of the package (doctests; the reference solutions have none).
 unit: setup
-	$(BIN)/python -m pytest tests -n $(JOBS) -q --ignore=tests/browser
+	$(BIN)/python -m pytest tests qgan_helpers --doctest-modules --ignore=qgan_helpers/solutions \
+	  -n $(JOBS) -q --ignore=tests/browser
 
 notebooks: setup
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -n $(JOBS) --dist loadscope -q book
