@@ -9,7 +9,10 @@ Steps:
 1. build the wheel of ``qgan_helpers`` from this checkout (``pip wheel --no-deps``);
 2. create a fresh virtual environment from the base interpreter and install the wheel with its
    declared dependencies and the ``hardware`` extra (no editable install, nothing from the checkout),
-   plus a kernel (``ipykernel``) and ``nbclient`` to run the notebooks;
+   plus a kernel (``ipykernel``) and ``nbclient`` to run the notebooks. PyTorch and torchvision are
+   pre-installed there, as on Colab: the fresh environment sees this environment's copies (with
+   triton and the CUDA libraries they bring, about 5 GB) through a ``.pth`` file instead of a second
+   install, which ran a CI machine out of disk. Everything else comes from the wheel's requirements;
 3. check that the package imported there is the installed one (under ``site-packages``) and that its
    package data (checkpoints, benchmark results, feature networks) is inside it;
 4. copy each notebook **alone** into an empty folder and execute it there with that environment's
@@ -67,7 +70,9 @@ for name, folder in resources.shipped().items():
     folder = pathlib.Path(folder).resolve()
     assert folder.is_dir() and any(folder.iterdir()), f"package data {name}: {folder} is missing or empty"
     assert where.parent in folder.parents, f"package data {name}: {folder} is not inside the package"
-print("installed:", where.parent, "version", qgan_helpers.__version__)
+import torch
+print("installed:", where.parent, "version", qgan_helpers.__version__, "| torch", torch.__version__,
+      "from", pathlib.Path(torch.__file__).parent)
 """
 
 
@@ -89,11 +94,50 @@ def _clean_env(venv: Path) -> dict[str, str]:
     return env
 
 
+# Pre-installed on Colab; shared with this environment rather than installed twice (see step 2).
+PREINSTALLED = ("torch", "torchvision", "triton")
+PREINSTALLED_PREFIXES = ("nvidia-", "cuda-")
+
+
+def share_preinstalled(venv: Path, work: Path) -> list[str]:
+    """Let ``venv`` see this environment's PyTorch stack, as Colab pre-installs it.
+
+    Links the top-level folders and files of those distributions (their ``.dist-info`` included, so
+    pip counts them as installed) into ``work/preinstalled`` and puts that folder on the fresh
+    environment's path with a ``.pth`` file. Returns the names of the shared distributions.
+    """
+    import importlib.metadata as md
+
+    shared = work / "preinstalled"
+    shutil.rmtree(shared, ignore_errors=True)
+    shared.mkdir(parents=True)
+    names = []
+    for dist in md.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name not in PREINSTALLED and not name.startswith(PREINSTALLED_PREFIXES):
+            continue
+        names.append(name)
+        for entry in dist.files or []:
+            top = entry.parts[0]
+            if top in ("..", "__pycache__") or (shared / top).exists():
+                continue
+            source = Path(dist.locate_file(top))
+            if source.exists():
+                (shared / top).symlink_to(source)
+    if "torch" not in names:
+        raise RuntimeError("PyTorch is not installed in this environment: run make setup first")
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "colab-preinstalled.pth").write_text(str(shared) + "\n")
+    return sorted(names)
+
+
 def set_up(work: Path) -> Path:
     """Build the wheel, create the fresh environment and install it; return its Python."""
     dist, venv = work / "dist", work / "venv"
     shutil.rmtree(dist, ignore_errors=True)
     shutil.rmtree(venv, ignore_errors=True)
+    free = shutil.disk_usage(work).free / 2**30
+    print(f"colab: {free:.1f} GiB free on the disk of {work}", flush=True)
     t0 = time.perf_counter()
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
           "--wheel-dir", str(dist), str(ROOT)])
@@ -103,7 +147,9 @@ def set_up(work: Path) -> Path:
     _run([base, "-m", "venv", str(venv)])
     python = venv / "bin" / "python"
     env = _clean_env(venv)
-    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+    shared = share_preinstalled(venv, work)
+    print(f"colab: pre-installed as on Colab (shared, not copied): {', '.join(shared)}", flush=True)
+    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
           f"{wheel}[hardware]", *HARNESS], env=env, cwd=work)
     _run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"], env=env, cwd=work)
     print(_run([str(python), "-c", CHECK_INSTALL], env=env, cwd=work).stdout.strip())
@@ -143,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         python = set_up(work)
+    except RuntimeError as exc:
+        print(f"colab: set-up failed: {exc}", file=sys.stderr)
+        return 2
     except subprocess.CalledProcessError as exc:
         print(f"colab: set-up failed: {' '.join(map(str, exc.cmd))[:200]} exited {exc.returncode}", file=sys.stderr)
         return 2
