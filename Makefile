@@ -43,10 +43,10 @@ book: execute
 # release notebooks and the package without solutions/. Fails if solution text reaches either.
 # See book/instructors.md.
 student: execute
-	$(BIN)/python -m qgan_helpers.edition config --out _build/student/_config.yml
+	$(BIN)/python -m qgan_helpers.course.edition config --out _build/student/_config.yml
 	$(BIN)/jupyter-book build . --config _build/student/_config.yml --path-output _build/student
-	$(BIN)/python -m qgan_helpers.edition check _build/student/_build/html
-	$(BIN)/python -m qgan_helpers.edition release --out _build/student/release
+	$(BIN)/python -m qgan_helpers.course.edition check _build/student/_build/html
+	$(BIN)/python -m qgan_helpers.course.edition release --out _build/student/release
 
 # Grade a class: SUBMISSIONS=<folder of <student>/<chapter>.ipynb> [ROSTER=roster.csv] [GRADES=grades].
 # Each notebook in its own sandbox, $(JOBS) at a time; writes grades.csv, manual.csv, totals.csv, canvas.csv.
@@ -64,7 +64,7 @@ fake-class: setup
 
 # The tests and every docstring example of the package (doctests; the reference solutions have none).
 unit: setup
-	$(BIN)/python -m pytest tests qgan_helpers --doctest-modules --ignore=qgan_helpers/solutions \
+	$(BIN)/python -m pytest tests qgan_helpers --doctest-modules --ignore=qgan_helpers/course/solutions \
 	  -n $(JOBS) -q --ignore=tests/browser
 
 notebooks: setup

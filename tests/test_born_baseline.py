@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-import qgan_helpers.born_baseline as born_baseline
-from qgan_helpers.bars_stripes import all_bitstrings, bas_distribution, bits_to_index
-from qgan_helpers.born import QCBM
-from qgan_helpers.born_baseline import (
+import qgan_helpers.born.baselines as born_baseline
+from qgan_helpers.born.bars_stripes import all_bitstrings, bas_distribution, bits_to_index
+from qgan_helpers.born.qcbm import QCBM
+from qgan_helpers.born.baselines import (
     KINDS,
     LOSSES,
     Autoregressive,
@@ -22,9 +22,9 @@ from qgan_helpers.born_baseline import (
     make_baseline,
     mps_bond_dims,
 )
-from qgan_helpers.born_metrics import kl_divergence
-from qgan_helpers.born_runs import QCBM_DEFAULTS
-from qgan_helpers.rbm import RBM
+from qgan_helpers.born.metrics import kl_divergence
+from qgan_helpers.born.runs import QCBM_DEFAULTS
+from qgan_helpers.born.rbm import RBM
 
 
 @pytest.fixture(autouse=True)

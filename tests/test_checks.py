@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qgan_helpers.checks import CheckResult, Exercise, all_exercises, exercise, expect, is_stub, register
+from qgan_helpers.course.checks import CheckResult, Exercise, all_exercises, exercise, expect, is_stub, register
 
 
 @register("ex-demo-double", "Double a number", "Multiply by two.", "double")

@@ -1,4 +1,4 @@
-"""qgan_helpers.circuits against independent NumPy matrix calculations, plus bad-input messages."""
+"""qgan_helpers.quantum.circuits against independent NumPy matrix calculations, plus bad-input messages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.circuits import (
+from qgan_helpers.quantum.circuits import (
     amplitude_encoding,
     angle_encoding,
     as_wires,

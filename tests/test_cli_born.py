@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.bars_stripes import bars_and_stripes
-from qgan_helpers.born_runs import sample_bitstrings
+from qgan_helpers.born.bars_stripes import bars_and_stripes
+from qgan_helpers.born.runs import sample_bitstrings
 from qgan_helpers.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""qgan_helpers.devices: the three simulators, shots on the QNode, memory estimates, timing."""
+"""qgan_helpers.quantum.devices: the three simulators, shots on the QNode, memory estimates, timing."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from qgan_helpers import devices
-from qgan_helpers.checks import exercise
-from qgan_helpers.devices import (
+from qgan_helpers.quantum import devices
+from qgan_helpers.course.checks import exercise
+from qgan_helpers.quantum.devices import (
     DEVICE_KIND,
     SUPPORTED_DEVICES,
     RegisterTooLargeError,
@@ -358,7 +358,7 @@ def test_time_circuit_returns_a_positive_duration(name):
 
 
 def test_time_circuit_stops_repeating_after_max_seconds(monkeypatch):
-    # A fake clock inside qgan_helpers.devices: every circuit run "takes" 1 s whatever the machine's
+    # A fake clock inside qgan_helpers.quantum.devices: every circuit run "takes" 1 s whatever the machine's
     # load, so the number of runs depends only on max_seconds and repeats.
     calls = []
     now = [0.0]

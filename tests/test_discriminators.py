@@ -1,4 +1,4 @@
-"""Tests of qgan_helpers.discriminators: shapes, conventions (logits), conditioning, the quantum classifier."""
+"""Tests of qgan_helpers.models.discriminators: shapes, conventions (logits), conditioning, the quantum classifier."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.circuits import seed_layer
-from qgan_helpers.discriminators import CNNDiscriminator, MLPDiscriminator, QuantumDiscriminator
+from qgan_helpers.quantum.circuits import seed_layer
+from qgan_helpers.models.discriminators import CNNDiscriminator, MLPDiscriminator, QuantumDiscriminator
 from qgan_helpers.metrics import count_parameters
 
 

@@ -2,7 +2,7 @@
 
 The exercises are discovered from the notebooks (``book/**/*.ipynb``), so a new chapter is covered as
 soon as it exists. For every exercise label this module asserts: the label is unique and names its
-chapter (``ex-<notebook>-<name>``); a checker is registered in :mod:`qgan_helpers.checks` with a
+chapter (``ex-<notebook>-<name>``); a checker is registered in :mod:`qgan_helpers.course.checks` with a
 non-empty hint; the reference solution file exists and defines the answer; the same notebook has a
 ``{solution}`` dropdown that includes exactly that file; a stub cell gets the exercise, defines the
 answer and calls ``.check(``; a hidden cell checks the reference solution; the exercise text tells
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qgan_helpers.checks import all_exercises, exercise
+from qgan_helpers.course.checks import all_exercises, exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -95,8 +95,8 @@ def test_exercises_are_numbered():
 
 def test_every_registered_exercise_and_solution_file_is_in_the_book():
     registered = {ex.label for ex in all_exercises()}
-    assert registered - set(LABELS) == set(), "registered in qgan_helpers.checks but not in any notebook"
-    files = {p.stem for p in (ROOT / "qgan_helpers" / "solutions").glob("ex_*.py")}
+    assert registered - set(LABELS) == set(), "registered in qgan_helpers.course.checks but not in any notebook"
+    files = {p.stem for p in (ROOT / "qgan_helpers" / "course" / "solutions").glob("ex_*.py")}
     assert files - {label.replace("-", "_") for label in LABELS} == set(), "solution files without an exercise"
 
 
@@ -138,7 +138,7 @@ def test_exercise_has_check_hint_solution_and_stub(label: str, path: Path):
     )
 
     # the published page ships the untouched stub: the answer's body is only `...` (a docstring or
-    # `pass` at most), which the check reports as "not attempted" (qgan_helpers.checks.is_stub). This
+    # `pass` at most), which the check reports as "not attempted" (qgan_helpers.course.checks.is_stub). This
     # is checked here, statically, so that no cell of the notebook fails once a learner solves it.
     tree = ast.parse(stubs[0])
     answer_nodes = [

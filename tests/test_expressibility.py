@@ -1,4 +1,4 @@
-"""qgan_helpers.expressibility: Haar reference, fidelities, KL, Meyer--Wallach, and bad input."""
+"""qgan_helpers.quantum.expressibility: Haar reference, fidelities, KL, Meyer--Wallach, and bad input."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from qgan_helpers.circuits import angle_encoding, patch_ansatz, seed_ansatz, seed_weight_shape
-from qgan_helpers.expressibility import (
+from qgan_helpers.quantum.circuits import angle_encoding, patch_ansatz, seed_ansatz, seed_weight_shape
+from qgan_helpers.quantum.expressibility import (
     entangling_capability,
     expressibility,
     expressibility_from_fidelities,

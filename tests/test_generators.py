@@ -1,4 +1,4 @@
-"""qgan_helpers.generators: every fast path against the one-circuit-at-a-time reference and an
+"""qgan_helpers.models.generators: every fast path against the one-circuit-at-a-time reference and an
 independent NumPy state-vector calculation; the parameter budget of the classical generator; and
 clear messages for bad input."""
 
@@ -13,8 +13,8 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.circuits import angle_encoding
-from qgan_helpers.generators import (
+from qgan_helpers.quantum.circuits import angle_encoding
+from qgan_helpers.models.generators import (
     LEARNED_PIXEL_METHODS,
     METHODS,
     NOISE_RANGE,
@@ -521,7 +521,7 @@ def test_threshold_gain_map_saturates_with_a_gain_above_one_and_dims_below_one()
 
 
 def test_fixed_maps_have_no_parameters_and_equal_to_pixels():
-    from qgan_helpers.measurement import to_pixels
+    from qgan_helpers.quantum.measurement import to_pixels
 
     p = torch.rand(2, 3, 8, dtype=torch.float64)
     for method in ("max", "minmax"):

@@ -1,4 +1,4 @@
-"""qgan_helpers.gradients: gradient variance over random initialisations, shot-noise gradient estimates."""
+"""qgan_helpers.quantum.gradients: gradient variance over random initialisations, shot-noise gradient estimates."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from qgan_helpers import gradients
-from qgan_helpers.circuits import seed_ansatz
-from qgan_helpers.gradients import (
+from qgan_helpers.quantum import gradients
+from qgan_helpers.quantum.circuits import seed_ansatz
+from qgan_helpers.quantum.gradients import (
     cost_observable,
     cost_signs,
     exact_gradient,
@@ -221,7 +221,7 @@ def test_bad_inputs(call, error, match):
 def test_tips_checkers_name_typical_mistakes():
     import math
 
-    from qgan_helpers.checks import exercise
+    from qgan_helpers.course.checks import exercise
 
     r = exercise("ex-tips-shift-variance").check(lambda cp, cm, s: ((1 - cp**2) + (1 - cm**2)) / s, verbose=False)
     assert r.status == "not yet" and "4 times too large" in r.reason

@@ -21,7 +21,7 @@ from qgan_helpers.course.grading.manual import MANUAL_ITEMS, ManualItem, items_f
 from qgan_helpers.course.grading.remote import _write_back, rebuild_module, remote_error
 from qgan_helpers.course.grading.reports import build_gradebook, read_manual_sheet, write_reports
 from qgan_helpers.course.grading.roster import read_roster
-from qgan_helpers.grading import Grade, exercise_labels, grade, main, to_csv
+from qgan_helpers.course.grading.cli import Grade, exercise_labels, grade, main, to_csv
 
 
 def roundtrip(value):
@@ -48,7 +48,7 @@ def test_codec_keeps_the_types_checkers_look_at():
 def test_codec_rebuilds_operations_and_course_modules_only():
     ops = roundtrip([qml.RY(0.3, wires=0), qml.adjoint(qml.CNOT(wires=[0, 1]))])
     assert [op.name for op in ops] == ["RY", "Adjoint(CNOT)"] and float(ops[0].parameters[0]) == pytest.approx(0.3)
-    from qgan_helpers.discriminators import MLPDiscriminator
+    from qgan_helpers.models.discriminators import MLPDiscriminator
 
     disc = MLPDiscriminator(n_pixels=4, hidden=(3,))
     disc.__dict__["_qgan_ctor"] = ((), {"n_pixels": 4, "hidden": (3,)})  # what the sandbox records
@@ -210,7 +210,7 @@ def test_old_helpers_still_work(tmp_path):
         exercise_labels([1, 2])
     with pytest.raises(TypeError, match=r"^rows: expected Grade objects, got tuple"):
         to_csv([("a", "b", "c", "d")])
-    from qgan_helpers.grading import grade_notebook
+    from qgan_helpers.course.grading.cli import grade_notebook
 
     with pytest.raises(FileNotFoundError, match=r"^notebook: expected an .ipynb file"):
         grade_notebook(tmp_path / "missing.ipynb")

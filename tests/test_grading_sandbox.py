@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from qgan_helpers.checks import exercise
+from qgan_helpers.course.checks import exercise
 from qgan_helpers.course.grading.batch import discover, grade_class, recompute
 from qgan_helpers.course.grading.fake import make_fake_class
 from qgan_helpers.course.grading.job import chapter_exercises
@@ -31,7 +31,7 @@ from qgan_helpers.course.grading.sandbox import Limits, isolation_available
 pytestmark = pytest.mark.skipif(not isolation_available(), reason="needs root and unshare (sandbox isolation)")
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = "from qgan_helpers.checks import exercise\nimport numpy as np, os, sys, glob, shutil, socket\n"
+HEADER = "from qgan_helpers.course.checks import exercise\nimport numpy as np, os, sys, glob, shutil, socket\n"
 STUBS = {label: f'ex = exercise("{label}")\n\ndef {name}(*args):\n    ...\n\nex.check({name})\n'
          for label, name, _ in chapter_exercises("devices")}
 
@@ -97,10 +97,10 @@ def hostile(tmp_path_factory):
         ),
         "replacer": notebook(
             HEADER,
-            "import qgan_helpers.checks as C\n"
+            "import qgan_helpers.course.checks as C\n"
             "C.Exercise.check = lambda self, answer=..., **k: C.CheckResult(self.label, 'correct')\n"
             "C.is_stub = lambda answer: False\n"
-            "sys.modules['qgan_helpers.checks.devices'] = type(sys)('fake')\n",
+            "sys.modules['qgan_helpers.course.checks.devices'] = type(sys)('fake')\n",
             "class Liar:\n    def __eq__(self, other):\n        return True\n"
             "    def __array__(self, dtype=None, copy=None):\n        return np.array([0.5, 0, 0, 0.5])\n"
             "def bell_probabilities():\n    return Liar()\n",
@@ -116,11 +116,11 @@ def hostile(tmp_path_factory):
             "routes = {\n"
             "  'load_solution': lambda: ex.load_solution(),\n"
             "  'solution': lambda: (exec(ex.solution(), g := {}), g['bell_probabilities'])[1],\n"
-            f"  'open': lambda: (exec(open({str(ROOT / 'qgan_helpers/solutions/ex_devices_bell.py')!r}).read(), g := {{}}), g['bell_probabilities'])[1],\n"
-            "  'import': lambda: importlib.import_module('qgan_helpers.solutions.ex_devices_bell').bell_probabilities,\n"
-            f"  'editable': lambda: importlib.util.spec_from_file_location('s', {str(ROOT / 'qgan_helpers/solutions/ex_devices_bell.py')!r}).loader.load_module().bell_probabilities,\n"
+            f"  'open': lambda: (exec(open({str(ROOT / 'qgan_helpers/course/solutions/ex_devices_bell.py')!r}).read(), g := {{}}), g['bell_probabilities'])[1],\n"
+            "  'import': lambda: importlib.import_module('qgan_helpers.course.solutions.ex_devices_bell').bell_probabilities,\n"
+            f"  'editable': lambda: importlib.util.spec_from_file_location('s', {str(ROOT / 'qgan_helpers/course/solutions/ex_devices_bell.py')!r}).loader.load_module().bell_probabilities,\n"
             f"  'glob': lambda: (exec(open(sorted(glob.glob({str(ROOT)!r} + '/**/ex_devices_bell.py', recursive=True) + glob.glob(sys.prefix + '/lib/python*/site-packages/**/ex_devices_bell.py', recursive=True))[0]).read(), g := {{}}), g['bell_probabilities'])[1],\n"
-            "  'proc': lambda: (exec(open(f'/proc/1/root{str(ROOT)}/qgan_helpers/solutions/ex_devices_bell.py').read(), g := {}), g['bell_probabilities'])[1],\n"
+            "  'proc': lambda: (exec(open(f'/proc/1/root{str(ROOT)}/qgan_helpers/course/solutions/ex_devices_bell.py').read(), g := {}), g['bell_probabilities'])[1],\n"
             "}\n"
             "for name, route in routes.items():\n"
             "    try:\n        ANSWERS[name] = route()\n    except Exception as e:\n        print(name, 'failed:', type(e).__name__)\n"
@@ -146,7 +146,7 @@ def status(hostile, student, label):
 
 def test_nothing_of_the_instructors_is_lost(hostile):
     assert hostile["after"] == hostile["before"]  # the instructor's (decoy) files and every submission
-    assert (ROOT / "README.md").is_file() and (ROOT / "qgan_helpers" / "solutions").is_dir()
+    assert (ROOT / "README.md").is_file() and (ROOT / "qgan_helpers" / "course" / "solutions").is_dir()
     assert (hostile["out"] / "grades.csv").is_file() and len(list((hostile["out"] / "results").glob("*.json"))) == 6
 
 

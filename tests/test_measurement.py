@@ -1,4 +1,4 @@
-"""qgan_helpers.measurement against PennyLane reference values and independent NumPy calculations."""
+"""qgan_helpers.quantum.measurement against PennyLane reference values and independent NumPy calculations."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.circuits import angle_encoding, patch_ansatz
-from qgan_helpers.measurement import (
+from qgan_helpers.quantum.circuits import angle_encoding, patch_ansatz
+from qgan_helpers.quantum.measurement import (
     check_probs,
     empirical_probs,
     estimate_expval_from_samples,

@@ -9,9 +9,9 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.bars_stripes import all_bitstrings, bas_distribution
-from qgan_helpers.qbm import QBM, fit_boltzmann, transverse_field_matrix
-from qgan_helpers.rbm import RBM
+from qgan_helpers.born.bars_stripes import all_bitstrings, bas_distribution
+from qgan_helpers.born.qbm import QBM, fit_boltzmann, transverse_field_matrix
+from qgan_helpers.born.rbm import RBM
 
 X = np.array([[0.0, 1.0], [1.0, 0.0]])
 Z = np.diag([1.0, -1.0])

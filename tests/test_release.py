@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from qgan_helpers.checks import STUDENT_EDITION_NOTE, exercise
+from qgan_helpers.course.checks import STUDENT_EDITION_NOTE, exercise
 from qgan_helpers.course.release import (
     RELEASE_NOTE,
     build_release,
@@ -40,9 +40,9 @@ def release(tmp_path_factory):
 def test_the_release_has_every_chapter_and_no_solutions(release):
     chapters = sorted(p.name for p in _toc_chapters(ROOT))  # every chapter the table of contents lists
     assert sorted(p.name for p in release.notebooks) == chapters
-    assert not (release.folder / "qgan_helpers" / "solutions").exists()
+    assert not (release.folder / "qgan_helpers" / "course" / "solutions").exists()
     assert not (release.folder / "qgan_helpers" / "course" / "grading").exists()
-    assert (release.folder / "qgan_helpers" / "checks" / "devices.py").is_file()
+    assert (release.folder / "qgan_helpers" / "course" / "checks" / "devices.py").is_file()
     assert (release.folder / "qgan_helpers" / "checkpoints" / "patch_digit0_seed0.pt").is_file()
     assert (release.folder / "qgan_helpers" / "results" / "patch_quality.json").is_file()
     assert (release.folder / "README.md").is_file()
@@ -63,16 +63,16 @@ def test_the_leak_search_is_not_vacuous(release, tmp_path):
     assert sum(bool(lines) for lines in prints.values()) >= 30  # most solutions have lines to look for
     copy = tmp_path / "release"
     shutil.copytree(release.folder / "book", copy / "book")
-    solution = ROOT / "qgan_helpers" / "solutions" / "ex_devices_bell.py"
+    solution = ROOT / "qgan_helpers" / "course" / "solutions" / "ex_devices_bell.py"
     (copy / "notes.py").write_text(solution.read_text())  # a solution copied in
     nb = json.loads((copy / "book" / "tips.ipynb").read_text())
     nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "source": "ex_slope.load_solution()"})
     (copy / "book" / "tips.ipynb").write_text(json.dumps(nb))
-    (copy / "qgan_helpers" / "solutions").mkdir(parents=True)
+    (copy / "qgan_helpers" / "course" / "solutions").mkdir(parents=True)
     found = release_leaks(copy)
     assert any(f.startswith("notes.py: text of ex_devices_bell.py") for f in found)
     assert "book/tips.ipynb: a pointer to a solution: ex_slope.load_solution(" in found
-    assert "qgan_helpers/solutions: a solutions folder" in found
+    assert "qgan_helpers/course/solutions: a solutions folder" in found
 
 
 def test_release_notebooks_drop_solutions_self_tests_and_pointers(release):
@@ -96,7 +96,7 @@ def test_release_notebook_replaces_cells_that_use_a_solution_and_what_depends_on
 
     nb = {"metadata": {}, "cells": [
         {"cell_type": "markdown", "metadata": {}, "source": "Intro\n\n````{solution} ex-a-b\n:class: dropdown\n\n"
-                                                          "```{literalinclude} ../qgan_helpers/solutions/ex_a_b.py\n```\n````\n\nAfter"},
+                                                          "```{literalinclude} ../qgan_helpers/course/solutions/ex_a_b.py\n```\n````\n\nAfter"},
         code("assert ex.check(ex.load_solution()).status == 'correct'", tags=["remove-cell"]),
         code("f = ex.load_solution()\nn = f(2)"),
         code("print(n + 1)"),
@@ -116,9 +116,9 @@ def test_release_notebook_replaces_cells_that_use_a_solution_and_what_depends_on
 
 def test_student_package_says_solutions_are_not_included(tmp_path):
     pkg = student_package(tmp_path)
-    assert not (pkg / "solutions").exists() and not (pkg / "grading.py").exists()
+    assert not (pkg / "course" / "solutions").exists() and not (pkg / "course" / "grading").exists()
     code = (
-        "import qgan_helpers.checks as c\n"
+        "import qgan_helpers.course.checks as c\n"
         "ex = c.exercise('ex-devices-bell')\n"
         "assert ex.solution() == '[ex-devices-bell] ' + c.STUDENT_EDITION_NOTE\n"
         "try:\n    ex.load_solution()\nexcept c.SolutionNotShipped as e:\n    print('refused:', e)\n"
@@ -139,8 +139,8 @@ def test_student_package_says_solutions_are_not_included(tmp_path):
 
 def test_package_overlaps_name_exercises_the_library_answers():
     overlaps = package_overlaps()
-    assert "ex_born_bas" in overlaps and "bars_stripes.py" in overlaps["ex_born_bas"]
-    assert all(not f.startswith("solutions/") for files in overlaps.values() for f in files)
+    assert "ex_born_bas" in overlaps and "born/bars_stripes.py" in overlaps["ex_born_bas"]
+    assert all(not f.startswith("course/solutions/") for files in overlaps.values() for f in files)
 
 
 @pytest.mark.parametrize("chapter", ["devices", "measurement"])
@@ -149,7 +149,7 @@ def test_run_all_of_a_release_notebook_with_stubs_untouched(release, chapter, tm
     shutil.copytree(release.folder, folder, ignore=shutil.ignore_patterns("*.zip"))
     nb = nbformat.read(folder / "book" / f"{chapter}.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(
-        "import qgan_helpers, qgan_helpers.checks as _c\nprint('PACKAGE', qgan_helpers.__file__, _c.solutions_available())"))
+        "import qgan_helpers, qgan_helpers.course.checks as _c\nprint('PACKAGE', qgan_helpers.__file__, _c.solutions_available())"))
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(folder)  # the kernel imports the release's package, not the instructor's
     try:

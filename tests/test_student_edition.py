@@ -2,11 +2,11 @@
 
 The module builds the book twice from the repository, as listed in ``_config.yml`` / ``_toc.yml``, with
 execution off (solutions are Markdown directives, so execution does not change where their text goes):
-once with the student configuration of :mod:`qgan_helpers.edition` and once as the instructor site. Both
+once with the student configuration of :mod:`qgan_helpers.course.edition` and once as the instructor site. Both
 builds run in parallel and take about 15-30 s on 2 cores. Every solution file is fingerprinted (its
 distinctive lines and the search words only it uses) and searched for in every file of both sites: pages,
 ``_sources`` (the download button), scripts and ``searchindex.js``. The executed build is checked the same
-way by ``python -m qgan_helpers.edition check _build/student/_build/html`` (``make student``).
+way by ``python -m qgan_helpers.course.edition check _build/student/_build/html`` (``make student``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qgan_helpers import edition
-from qgan_helpers.edition import (
+from qgan_helpers.course import edition
+from qgan_helpers.course.edition import (
     ANNOUNCEMENT,
     STUDENT_SUFFIX,
     Leak,
@@ -80,7 +80,7 @@ def test_the_book_ships_solutions():
     shipped = shipped_solutions()
     assert len(shipped) >= 3, shipped
     for stem in shipped:
-        assert (ROOT / "qgan_helpers" / "solutions" / f"{stem}.py").is_file(), stem
+        assert (ROOT / "qgan_helpers" / "course" / "solutions" / f"{stem}.py").is_file(), stem
 
 
 # -- the two builds --------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from qgan_helpers.data import load_digits_tensors
-from qgan_helpers.discriminators import MLPDiscriminator
-from qgan_helpers.generators import (
+from qgan_helpers.models.discriminators import MLPDiscriminator
+from qgan_helpers.models.generators import (
     ClassicalGenerator,
     ClassicalPatchGenerator,
     ConditionalPatchGenerator,
@@ -214,7 +214,7 @@ def test_conditional_training_and_per_class_metrics():
 
 
 def test_quantum_discriminator_in_the_loop(zeros):
-    from qgan_helpers.discriminators import QuantumDiscriminator
+    from qgan_helpers.models.discriminators import QuantumDiscriminator
 
     torch.manual_seed(0)
     disc = QuantumDiscriminator(n_qubits=4, layers=1)
@@ -353,7 +353,7 @@ def test_checkpoint_errors(tmp_path):
         load_checkpoint(wrong)
     payload["config"] = {"generator": {"class": "os.system", "kwargs": {}}}
     torch.save(payload, wrong)
-    with pytest.raises(ValueError, match="is not a torch module in any of .*qgan_helpers.generators"):
+    with pytest.raises(ValueError, match="is not a torch module in any of .*qgan_helpers.models.generators"):
         load_checkpoint(wrong)
     with pytest.raises(TypeError, match="train_fn: expected a callable"):
         load_or_train(tmp_path / "x.pt", "train")

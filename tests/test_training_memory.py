@@ -2,8 +2,8 @@ import doctest
 
 import pytest
 
-from qgan_helpers import training_memory
-from qgan_helpers.training_memory import backprop_saved_bytes
+from qgan_helpers.quantum import memory as training_memory
+from qgan_helpers.quantum.memory import backprop_saved_bytes
 
 
 def n_gates(n: int, layers: int) -> int:

@@ -1,8 +1,8 @@
-"""Tests of qgan_helpers.benchmark_results (the training page reads the benchmark files with it)."""
+"""Tests of qgan_helpers.course.results (the training page reads the benchmark files with it)."""
 
 import pytest
 
-from qgan_helpers.benchmark_results import (
+from qgan_helpers.course.results import (
     ablation_rows,
     budget_series,
     conditional_per_digit,

@@ -19,28 +19,11 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers import (
-    bars_stripes,
-    born,
-    born_baseline,
-    born_metrics,
-    born_prior,
-    born_runs,
-    circuits,
-    data,
-    devices,
-    discriminators,
-    expressibility,
-    generators,
-    gradients,
-    hybrid,
-    measurement,
-    plotting,
-    qbm,
-    rbm,
-    training,
-    validation,
-)
+from qgan_helpers import data, hybrid, plotting, training, validation
+from qgan_helpers.born import bars_stripes, prior as born_prior, qbm, rbm, runs as born_runs
+from qgan_helpers.born import baselines as born_baseline, metrics as born_metrics, qcbm as born
+from qgan_helpers.models import discriminators, generators
+from qgan_helpers.quantum import circuits, devices, expressibility, gradients, measurement
 from qgan_helpers.hardware import budgets, noise, remote
 from qgan_helpers.validation import ArgumentTypeError
 

@@ -1,6 +1,6 @@
 """The student release: the notebooks and the package students receive, with every solution removed.
 
-``make student`` builds the student *site* (:mod:`qgan_helpers.edition`) and, next to it, the
+``make student`` builds the student *site* (:mod:`qgan_helpers.course.edition`) and, next to it, the
 *release*: what a student downloads, clones or opens on a hub. :func:`build_release` writes::
 
     _build/student/release/          the folder behind every student route (nbgitpuller, Binder, Colab, zip)
@@ -15,8 +15,8 @@ A release notebook is its instructor notebook with: the ``{solution}`` dropdowns
 book's hidden self-test cells (tag ``remove-cell``) that run a reference solution removed; the
 sentence that points to ``ex.solution()`` removed from the exercise text; visible cells that use a
 reference solution (and the cells that use what they computed) replaced by a short note; outputs
-cleared. In the student package :meth:`~qgan_helpers.checks.Exercise.solution` says that solutions
-are not included and ``load_solution()`` raises :class:`~qgan_helpers.checks.SolutionNotShipped`.
+cleared. In the student package :meth:`~qgan_helpers.course.checks.Exercise.solution` says that solutions
+are not included and ``load_solution()`` raises :class:`~qgan_helpers.course.checks.SolutionNotShipped`.
 
 :func:`release_leaks` proves the result: no line or search word of any reference solution, and no
 pointer to one, in any file of the release (the zip's members included).
@@ -63,7 +63,7 @@ RELEASE_NOTE = (
     "from it), which this edition does not include. The instructor edition of the page shows its result."
 )
 # Instructor-only parts of the package: the solutions and the tools that build releases and grade.
-_EXCLUDED = ("solutions", "course/grading", "course/release.py", "course/manual.py", "grading.py", "edition.py")
+_EXCLUDED = ("course/solutions", "course/grading", "course/release.py", "course/edition.py", "grading.py")
 _SOLUTION_USE = re.compile(r"\.load_solution\s*\(|\.solution\s*\(|\bsolutions[/.]|solution_source\s*\(")
 _POINTER = re.compile(
     r"\s+and\s+`\w+\.solution\(\)`(?:\s+prints)?\s+(?:a|the)\s+(?:reference\s+)?solution(?=[.;,])", re.S
@@ -207,7 +207,7 @@ def student_package(dest: str | Path, *, source: str | Path | None = None) -> Pa
     --------
     >>> import tempfile
     >>> pkg = student_package(tempfile.mkdtemp())
-    >>> (pkg / "checks").is_dir(), (pkg / "solutions").exists()
+    >>> (pkg / "course" / "checks").is_dir(), (pkg / "course" / "solutions").exists()
     (True, False)
     """
     src = Path(source) if source is not None else ROOT / "qgan_helpers"
@@ -248,7 +248,7 @@ _POSTBUILD = "#!/bin/bash\n# Binder: install the course package from this folder
 
 def _pyproject(root: Path) -> str:
     text = (root / "pyproject.toml").read_text(encoding="utf8")
-    return re.sub(r'"solutions/\*\.py",\s*', "", text)
+    return re.sub(r'"course/solutions/\*\.py",\s*', "", text)
 
 
 @dataclass
@@ -326,7 +326,7 @@ def build_release(
     --------
     >>> import tempfile
     >>> rel = build_release(Path(tempfile.mkdtemp()) / "release", notebooks=[ROOT / "book" / "devices.ipynb"])
-    >>> [p.name for p in rel.notebooks], (rel.folder / "qgan_helpers" / "solutions").exists()
+    >>> [p.name for p in rel.notebooks], (rel.folder / "qgan_helpers" / "course" / "solutions").exists()
     (['devices.ipynb'], False)
     """
     root = Path(root) if root is not None else ROOT
@@ -392,7 +392,7 @@ def taught_texts(package: str | Path | None = None) -> list[str]:
     >>> any("{exercise}" in t for t in taught_texts())
     True
     """
-    from qgan_helpers.edition import book_texts
+    from qgan_helpers.course.edition import book_texts
 
     root = Path(package) if package is not None else ROOT / "qgan_helpers"
     texts = list(book_texts())
@@ -415,7 +415,7 @@ def package_overlaps(package: str | Path | None = None) -> dict[str, list[str]]:
     >>> all(stem.startswith("ex_") for stem in package_overlaps())
     True
     """
-    from qgan_helpers.edition import book_texts, solution_fingerprints
+    from qgan_helpers.course.edition import book_texts, solution_fingerprints
 
     root = Path(package) if package is not None else ROOT / "qgan_helpers"
     prints = solution_fingerprints(book_texts=book_texts())
@@ -443,8 +443,8 @@ def release_fingerprints(package: str | Path | None = None) -> dict[str, list[st
     >>> sum(len(lines) > 0 for lines in prints.values()) > 20
     True
     """
-    from qgan_helpers.checks import all_exercises
-    from qgan_helpers.edition import solution_fingerprints
+    from qgan_helpers.course.checks import all_exercises
+    from qgan_helpers.course.edition import solution_fingerprints
 
     taught = taught_texts(package) + [str(ex.hint_text) for ex in all_exercises()]
     prints = solution_fingerprints(book_texts=taught)
@@ -461,7 +461,7 @@ def release_leaks(
     """Every place in a release where solution text, or a way to reach it, is found.
 
     Searches every file (and every member of the zip) for every distinctive line of every reference
-    solution (:func:`qgan_helpers.edition.solution_fingerprints`), for a ``solutions`` folder, and in
+    solution (:func:`qgan_helpers.course.edition.solution_fingerprints`), for a ``solutions`` folder, and in
     the notebooks for ``load_solution(``, ``.solution()``, ``literalinclude`` of a solution file and
     cells of the book's hidden self-tests.
 
@@ -492,7 +492,7 @@ def release_leaks(
     >>> release_leaks(d, fingerprints={})
     ['a.ipynb: a pointer to a solution: ex.load_solution(']
     """
-    from qgan_helpers.edition import _html_variants
+    from qgan_helpers.course.edition import _html_variants
 
     folder = Path(folder)
     if not folder.is_dir():

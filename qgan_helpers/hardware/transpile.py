@@ -22,7 +22,7 @@ import numpy as np
 import pennylane as qml
 
 from qgan_helpers import validation
-from qgan_helpers.circuits import as_wires, patch_ansatz, patch_layer
+from qgan_helpers.quantum.circuits import as_wires, patch_ansatz, patch_layer
 
 __all__ = ["ENTANGLERS", "ring_patch_ansatz", "entangler_circuit", "transpile_summary", "entangler_table"]
 
@@ -31,7 +31,7 @@ ENTANGLERS: tuple[str, ...] = ("chain", "ring")
 
 
 def ring_patch_ansatz(weights: Any, wires: Any) -> None:
-    """Like :func:`qgan_helpers.circuits.patch_ansatz`, with each layer's CZ chain closed into a ring.
+    """Like :func:`qgan_helpers.quantum.circuits.patch_ansatz`, with each layer's CZ chain closed into a ring.
 
     Parameters
     ----------
@@ -53,7 +53,7 @@ def entangler_circuit(n_qubits: int = 5, depth: int = 8, entangler: str = "chain
     -------
     qiskit.QuantumCircuit
     """
-    from qgan_helpers.circuits import angle_encoding
+    from qgan_helpers.quantum.circuits import angle_encoding
     from qgan_helpers.hardware.qiskit_bridge import tape_to_qiskit
 
     n_qubits, depth = validation.positive_int("n_qubits", n_qubits), validation.positive_int("depth", depth)

@@ -9,5 +9,5 @@
 * :mod:`.manual` -- written answers and project rubrics for manual grading;
 * :mod:`.reports` -- grades, per-student totals, the Canvas gradebook CSV and the manual-grading sheet.
 
-The command line is ``python -m qgan_helpers.grading`` (see :mod:`qgan_helpers.grading`).
+The command line is ``python -m qgan_helpers.grading`` (see :mod:`qgan_helpers.course.grading.cli`).
 """

@@ -60,7 +60,7 @@ def make_fake_class(out: str | Path, *, students: int = 10, chapters: tuple[str,
     ValueError
         If ``students`` is not a positive integer.
     """
-    from qgan_helpers.checks import exercise
+    from qgan_helpers.course.checks import exercise
     from qgan_helpers.course.grading.job import ROOT, chapter_exercises
     from qgan_helpers.course.release import release_notebook
 

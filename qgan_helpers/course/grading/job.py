@@ -105,7 +105,7 @@ def chapter_exercises(chapter: str, root: str | Path | None = None) -> list[tupl
     """``(label, answer name, points)`` of every exercise of a chapter, from the instructor's notebook.
 
     Points come from the exercise cell's metadata (``{"qgan": {"points": 2}}``) when present,
-    otherwise from the exercise's registration (:attr:`~qgan_helpers.checks.Exercise.points`, default 1).
+    otherwise from the exercise's registration (:attr:`~qgan_helpers.course.checks.Exercise.points`, default 1).
 
     Raises
     ------
@@ -117,8 +117,8 @@ def chapter_exercises(chapter: str, root: str | Path | None = None) -> list[tupl
     >>> chapter_exercises("devices")[0]
     ('ex-devices-bell', 'bell_probabilities', 1.0)
     """
-    from qgan_helpers.checks import exercise
-    from qgan_helpers.grading import exercise_labels
+    from qgan_helpers.course.checks import exercise
+    from qgan_helpers.course.grading.cli import exercise_labels
 
     path = Path(root or ROOT) / "book" / f"{chapter}.ipynb"
     if not path.is_file():
@@ -220,7 +220,7 @@ def _defining_cell(cells: list[str], name: str) -> int | None:
 
 def _grade_exercise(sandbox: Any, label: str, name: str, points: float, cells: list[str], outcomes: list[dict],
                     budget: float) -> ExerciseGrade:
-    from qgan_helpers.checks import CheckResult, exercise
+    from qgan_helpers.course.checks import CheckResult, exercise
     from qgan_helpers.course.grading.remote import RemoteFunction, decode_value
     from qgan_helpers.course.grading.sandbox import SandboxError
 

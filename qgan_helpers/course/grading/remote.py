@@ -1,6 +1,6 @@
 """Stand-ins for a student's answer in the grader's process: every call runs in the sandbox.
 
-The grader runs the course's own checker (:mod:`qgan_helpers.checks`) in its own process, on a
+The grader runs the course's own checker (:mod:`qgan_helpers.course.checks`) in its own process, on a
 :class:`RemoteFunction` instead of the student's function. Each call the checker makes is sent to
 the sandbox (the arguments pickled: the grader is trusted), the student's function runs there, and
 only data comes back (:mod:`.codec`): the result, the new state of the arguments (a tensor, array,
@@ -59,7 +59,7 @@ def remote_error(error: Any) -> RemoteError:
 
 
 # -- modules ----------------------------------------------------------------------------------------
-_FORBIDDEN = ("qgan_helpers.solutions", "qgan_helpers.checks", "qgan_helpers.course")
+_FORBIDDEN = ("qgan_helpers.course.solutions", "qgan_helpers.course.checks", "qgan_helpers.course")
 
 
 def _plain(value: Any, depth: int = 0) -> bool:

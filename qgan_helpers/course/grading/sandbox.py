@@ -103,7 +103,7 @@ def _chapter_stub(chapter: str, exercises: list[Any]) -> str:
     lines = [
         f'"""Exercises of the chapter {chapter!r}, as the grading sandbox sees them: checked by the grader."""',
         "",
-        "from qgan_helpers.checks import NotYet, register",
+        "from qgan_helpers.course.checks import NotYet, register",
         "",
         "",
         "def _deferred(answer):",
@@ -136,17 +136,17 @@ def sandbox_package(dest: str | Path) -> Path:
     --------
     >>> import tempfile
     >>> pkg = sandbox_package(tempfile.mkdtemp())
-    >>> "_deferred" in (pkg / "checks" / "devices.py").read_text(), (pkg / "solutions").exists()
+    >>> "_deferred" in (pkg / "course" / "checks" / "devices.py").read_text(), (pkg / "course" / "solutions").exists()
     (True, False)
     """
-    from qgan_helpers.checks import all_exercises
+    from qgan_helpers.course.checks import all_exercises
     from qgan_helpers.course.release import student_package
 
     pkg = student_package(dest)
     by_chapter: dict[str, list[Any]] = {}
     for ex in all_exercises():
         by_chapter.setdefault(ex.label.split("-")[1], []).append(ex)
-    for path in (pkg / "checks").glob("*.py"):
+    for path in (pkg / "course" / "checks").glob("*.py"):
         if path.name != "__init__.py":
             path.write_text(_chapter_stub(path.stem, by_chapter.get(path.stem, [])), encoding="utf8")
     return pkg

@@ -194,7 +194,7 @@ class Worker:
             return {"defined": False}, []
         value = ns[name]
         try:
-            from qgan_helpers.checks import is_stub
+            from qgan_helpers.course.checks import is_stub
 
             stub = bool(is_stub(value))
         except Exception:  # noqa: BLE001

@@ -1,0 +1,10 @@
+"""Born machines and Boltzmann machines: models whose samples are measurement outcomes.
+
+* :mod:`.bars_stripes` -- the bars-and-stripes data set and all bit strings;
+* :mod:`.qcbm` -- the quantum circuit Born machine, its simulator and its MMD training;
+* :mod:`.qbm`, :mod:`.rbm` -- the quantum Boltzmann machine (exact, bound-based gradient) and the RBM;
+* :mod:`.baselines` -- classical models of the same parameter count (NADE, RBM, MPS, FVSBN);
+* :mod:`.metrics` -- KL divergence, valid-pattern rate and coverage of sampled bit strings;
+* :mod:`.prior` -- a QCBM as the latent prior of a GAN;
+* :mod:`.runs` -- the Born chapter's training runs and sampling (the command line calls them).
+"""

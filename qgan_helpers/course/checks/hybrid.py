@@ -1,0 +1,99 @@
+"""Exercises of the chapter "The seed's 28x28 hybrid QGAN, done right" (book/hybrid.ipynb)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from qgan_helpers.course.checks import as_array, expect, register
+from qgan_helpers.course.checks import as_scalar as _number
+
+__all__: list[str] = []
+
+
+def _generators() -> tuple[torch.nn.Module, torch.nn.Module]:
+    from qgan_helpers.models.generators import HybridQuantumGenerator
+
+    torch.manual_seed(7)
+    seed_like = HybridQuantumGenerator(encoding="none", activation="none", decoder=(8,), n_pixels=49, init_scale=1.0)
+    fixed = HybridQuantumGenerator(encoding="angle", activation="sigmoid", decoder=(8,), n_pixels=49, init_scale=1.0)
+    return seed_like, fixed
+
+
+@register(
+    "ex-hybrid-spread",
+    "Detect a generator that ignores its noise",
+    "Draw n noise vectors with generator.sample_noise(n), compute the images under torch.no_grad(), "
+    "take the standard deviation of every pixel over the n images (images.std(dim=0)) and return the "
+    "largest one as a float.",
+    "latent_spread",
+)
+def _check_spread(latent_spread: Any) -> None:
+    expect(callable(latent_spread), "latent_spread should be a function of (generator, n)")
+    seed_like, fixed = _generators()
+    what = "latent_spread(generator, 64)"
+    flat = _number(latent_spread(seed_like, 64), what)
+    expect(flat >= 0, f"{what} should be a standard deviation (>= 0), got {flat}")
+    expect(flat < 1e-9, f"for a generator that ignores z every image is the same, so the spread should be 0; got {flat:.3g}")
+    moving = _number(latent_spread(fixed, 64), what)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        want = float(fixed(fixed.sample_noise(400)).std(dim=0).max())
+    expect(moving > 1e-4, f"for a generator that uses z the spread should be positive; got {moving:.3g}")
+    expect(
+        0.5 * want < moving < 2.0 * want,
+        f"for the angle-encoded generator the largest pixel standard deviation is about {want:.3f}; got {moving:.3f}",
+    )
+
+
+@register(
+    "ex-hybrid-decoder",
+    "Count the decoder's parameters",
+    "A Linear(a, b) layer has a*b weights and b biases. Walk through the widths n_inputs -> widths... -> "
+    "n_pixels and add up each layer's a*b + b (ReLUs and the sigmoid have no parameters).",
+    "decoder_parameters",
+)
+def _check_decoder(decoder_parameters: Any) -> None:
+    from qgan_helpers.models.generators import HybridQuantumGenerator
+
+    expect(callable(decoder_parameters), "decoder_parameters should be a function of (n_inputs, widths, n_pixels)")
+    for n_qubits, widths, n_pixels in ((4, (128,), 784), (4, (), 784), (3, (16, 32), 64)):
+        gen = HybridQuantumGenerator(n_qubits=n_qubits, decoder=widths, n_pixels=n_pixels)
+        want = int(sum(p.numel() for p in gen.decoder.parameters()))
+        what = f"decoder_parameters({n_qubits}, {widths}, {n_pixels})"
+        got = _number(decoder_parameters(n_qubits, widths, n_pixels), what)
+        expect(got == int(got), f"{what} should be a whole number, got {got}")
+        if got == want - n_pixels - sum(widths):
+            expect(False, f"{what}: you counted the weights ({int(got)}) but not the biases (one per output unit)")
+        expect(int(got) == want, f"{what} should be {want}, got {int(got)}")
+
+
+@register(
+    "ex-hybrid-amplitude",
+    "Turn images into 16 amplitudes",
+    "torch.nn.functional.adaptive_avg_pool2d(images.unsqueeze(1), (4, 4)) gives (N, 1, 4, 4); reshape to "
+    "(N, 16), add 1e-3 (so that a black image still has a direction) and divide every row by its norm.",
+    "amplitude_inputs",
+)
+def _check_amplitude(amplitude_inputs: Any) -> None:
+    from qgan_helpers.hybrid import pool_inputs
+    from qgan_helpers.models.generators import HybridQuantumGenerator
+
+    expect(callable(amplitude_inputs), "amplitude_inputs should be a function of images (N, 28, 28)")
+    gen = torch.Generator().manual_seed(3)
+    images = torch.rand(5, 28, 28, generator=gen)
+    images[0] = 0.0  # a black image
+    what = "amplitude_inputs(images)"
+    got = as_array(amplitude_inputs(images.clone()), what)
+    expect(got.shape == (5, 16), f"{what} should have shape (5, 16) for 5 images, got {got.shape}")
+    norms = np.linalg.norm(got, axis=1)
+    expect(np.allclose(norms, 1.0, atol=1e-6), f"every row should be a unit vector (a quantum state); row norms are {norms.round(3)}")
+    want = pool_inputs(images, HybridQuantumGenerator(encoding="amplitude", decoder=())).numpy()
+    want = want / np.linalg.norm(want, axis=1, keepdims=True)
+    expect(
+        np.allclose(got, want, atol=1e-4),
+        "the rows should be the 4x4 average-pooled images plus 1e-3, normalised; compare row 1: "
+        f"expected {want[1, :4].round(4)}..., got {got[1, :4].round(4)}...",
+    )

@@ -1,0 +1,11 @@
+"""Quantum building blocks: simulators, circuits, measurement, and what the circuits can express.
+
+* :mod:`.devices` -- simulator factory, shots, memory estimates;
+* :mod:`.circuits` -- the seed's hardware-efficient layer, the patch layer, latent encodings;
+* :mod:`.measurement` -- expectation values, probabilities, samples, ancilla post-selection;
+* :mod:`.expressibility` -- expressibility (KL divergence to Haar) and Meyer--Wallach entanglement;
+* :mod:`.gradients` -- gradient variance: barren plateaus, shot noise and their remedies;
+* :mod:`.memory` -- the memory that backpropagation through a simulated circuit keeps.
+
+Nothing here knows about images or training: the models (:mod:`qgan_helpers.models`) build on it.
+"""
