@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import doctest
+import importlib
+import pkgutil
 
 import numpy as np
 import pytest
@@ -10,7 +12,6 @@ import torch
 
 import qgan_helpers.born.baselines as born_baseline
 from qgan_helpers.born.bars_stripes import all_bitstrings, bas_distribution, bits_to_index
-from qgan_helpers.born.qcbm import QCBM
 from qgan_helpers.born.baselines import (
     KINDS,
     LOSSES,
@@ -23,8 +24,9 @@ from qgan_helpers.born.baselines import (
     mps_bond_dims,
 )
 from qgan_helpers.born.metrics import kl_divergence
-from qgan_helpers.born.runs import QCBM_DEFAULTS
+from qgan_helpers.born.qcbm import QCBM
 from qgan_helpers.born.rbm import RBM
+from qgan_helpers.born.runs import QCBM_DEFAULTS
 
 
 @pytest.fixture(autouse=True)
@@ -237,5 +239,10 @@ def test_bad_inputs_are_rejected_naming_the_argument(call, name):
 
 
 def test_doctests():
-    result = doctest.testmod(born_baseline, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    modules = [born_baseline] + [
+        importlib.import_module(f"{born_baseline.__name__}.{info.name}") for info in pkgutil.iter_modules(born_baseline.__path__)
+    ]
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+    assert len(modules) == 8
