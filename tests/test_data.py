@@ -17,11 +17,11 @@ from sklearn.datasets import load_digits
 
 from qgan_helpers.data import (
     DATASETS,
+    MNIST_SAMPLE_SOURCE,
     ImageData,
     digits_dataloader,
     load_digits_tensors,
     load_fashion_mnist,
-    MNIST_SAMPLE_SOURCE,
     load_mnist,
     load_mnist_sample,
     load_torchvision_images,
@@ -451,7 +451,7 @@ def test_cifar10_gray_reads_pickle_batches(tmp_path, capsys):
 
 
 def test_cifar10_gray_resized_to_28_and_selection(tmp_path):
-    written = write_cifar_batches(tmp_path, n_per_batch=3, seed=2)
+    write_cifar_batches(tmp_path, n_per_batch=3, seed=2)
     data = load_cifar10_gray(root=tmp_path)  # default: 28x28 for the seed's CNN
     assert data.source == "CIFAR-10 (grayscale, 28x28)" and data.images.shape == (15, 28, 28)
     assert 0.0 <= float(data.images.min()) and float(data.images.max()) <= 1.0
