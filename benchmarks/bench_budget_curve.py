@@ -2,9 +2,9 @@
 
 Every point is ``train_patch_qgan(digit, classical=True, classical_budget=B, seed=S)`` -- the patch
 QGAN's own recipe (same steps, batch, learning rates, discriminator, stabilisers, the 89 training
-zeros) with the generator swapped for the largest :class:`~qgan_helpers.models.generators.ClassicalGenerator`
+zeros) with the generator swapped for the largest :class:`~qgan_helpers.models.classical.ClassicalGenerator`
 of at most ``B`` parameters. It also trains the *classical patch generator*
-(:class:`~qgan_helpers.models.generators.ClassicalPatchGenerator`: the quantum generator's patches and
+(:class:`~qgan_helpers.models.classical.ClassicalPatchGenerator`: the quantum generator's patches and
 output map with a small MLP in place of the circuits, at the quantum generator's parameter count),
 which separates what the patch structure does from what the circuit does. Samples are scored by
 :func:`qgan_helpers.metrics.suite.evaluate_generator` against the held-out zeros.

@@ -1,6 +1,6 @@
 """Speed of the patch quantum generator: one call for everything vs. one circuit at a time.
 
-Measures forward + backward of :class:`qgan_helpers.models.generators.PatchQuantumGenerator` at batch 32
+Measures forward + backward of :class:`qgan_helpers.models.patch.PatchQuantumGenerator` at batch 32
 with the course's default circuit (5 qubits, 1 ancilla, depth 6, 4 sub-generators: 128 circuits per
 batch), side by side in ONE run, interleaved round by round so that a busy machine slows every
 method alike:
@@ -41,7 +41,7 @@ import pennylane as qml
 import torch
 
 from qgan_helpers.resources import results_dir
-from qgan_helpers.models.generators import PatchQuantumGenerator
+from qgan_helpers.models import PatchQuantumGenerator
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = results_dir() / "generator_speed.json"
@@ -127,7 +127,7 @@ def profile(gen: PatchQuantumGenerator, noise: torch.Tensor, method: str, n: int
     backward = _tot(stats, "run_backward")
     post = _cum(stats, "qgan_helpers/quantum/measurement.py", "postselect") + _cum(stats, "qgan_helpers/quantum/measurement.py", "to_pixels")
     if method == "lean":
-        replay = _cum(stats, "qgan_helpers/models/generators.py", "probs")
+        replay = _cum(stats, "qgan_helpers/models/replay.py", "probs")
         pennylane_matrices = _cum(stats, "pennylane", "compute_matrix")
         parts = {
             "PennyLane gate matrices (one compute_matrix call)": pennylane_matrices,

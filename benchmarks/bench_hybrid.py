@@ -1,6 +1,6 @@
 """Speed of the hybrid generator's circuit: the torch state vector against PennyLane's broadcast QNode.
 
-Measures forward + backward of :meth:`qgan_helpers.models.generators.HybridQuantumGenerator.expvals` (the
+Measures forward + backward of :meth:`qgan_helpers.models.hybrid.HybridQuantumGenerator.expvals` (the
 seed's 4-qubit circuit, 2 layers, batch 32) for each latent encoding, with ``method="torch"`` (the
 default: a batched complex state vector in torch, PennyLane-checked gate matrices) and
 ``method="qnode"`` (one broadcast ``default.qubit`` QNode call with backprop), interleaved round by
@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from qgan_helpers.resources import results_dir
-from qgan_helpers.models.generators import HybridQuantumGenerator
+from qgan_helpers.models import HybridQuantumGenerator
 from qgan_helpers.training import package_versions
 
 OUT = results_dir() / "hybrid_speed.json"

@@ -13,7 +13,7 @@ This module packages four training runs on 28x28 images, all through
 (:class:`~qgan_helpers.models.discriminators.CNNDiscriminator`):
 
 ``variant="seed"``
-    the seed, faithfully: :class:`~qgan_helpers.models.generators.HybridQuantumGenerator` with
+    the seed, faithfully: :class:`~qgan_helpers.models.hybrid.HybridQuantumGenerator` with
     ``encoding="none"``, ``activation="none"``, Adam 1e-3 (default betas) for both players, no
     stabilisers (:data:`SEED_SETTINGS`);
 ``variant="fixed"``
@@ -21,7 +21,7 @@ This module packages four training runs on 28x28 images, all through
     and the stabilisers of the training chapter: R1 penalty, EMA of the generator, cosine decay
     (:data:`HYBRID_DEFAULTS`);
 ``variant="classical"``
-    a :class:`~qgan_helpers.models.generators.ClassicalGenerator` with at most as many trainable
+    a :class:`~qgan_helpers.models.classical.ClassicalGenerator` with at most as many trainable
     parameters as the fixed hybrid, same budget;
 ``variant="direct"``
     the fixed hybrid's decoder fed with classical noise directly (no circuit), same budget -- what
@@ -305,7 +305,7 @@ def make_generator(variant: str = "fixed", n_pixels: int = 784, **overrides: Any
     >>> entry["class"], gen.n_params <= make_generator("fixed")[0].n_params
     ('ClassicalGenerator', True)
     """
-    from qgan_helpers.models.generators import ClassicalGenerator, HybridQuantumGenerator
+    from qgan_helpers.models import ClassicalGenerator, HybridQuantumGenerator
 
     settings = _settings(variant, overrides)
     kwargs = _hybrid_kwargs(settings, n_pixels)
@@ -476,7 +476,7 @@ def circuit_features(images: Any, generator: nn.Module) -> np.ndarray:
 
     Examples
     --------
-    >>> from qgan_helpers.models.generators import HybridQuantumGenerator
+    >>> from qgan_helpers.models import HybridQuantumGenerator
     >>> gen = HybridQuantumGenerator(encoding="amplitude", decoder=())
     >>> circuit_features(torch.rand(3, 28, 28), gen).shape
     (3, 4)

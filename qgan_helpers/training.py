@@ -1070,7 +1070,7 @@ def _check_config(config: Any) -> dict[str, Any]:
     gen = config.get("generator")
     if not (isinstance(gen, Mapping) and isinstance(gen.get("class"), str) and isinstance(gen.get("kwargs", {}), Mapping)):
         raise ValueError(
-            "config: expected config['generator'] = {'class': <name in qgan_helpers.models.generators>, 'kwargs': {...}}, "
+            "config: expected config['generator'] = {'class': <name in qgan_helpers.models>, 'kwargs': {...}}, "
             f"got {gen!r}"
         )
     plain = _plain(config)
@@ -1102,7 +1102,7 @@ def save_checkpoint(
         Ends in ``.pt``; its directory must exist.
     generator : torch.nn.Module
     config : dict
-        Must contain ``"generator": {"class": <class name in qgan_helpers.models.generators>, "kwargs": {...}}``
+        Must contain ``"generator": {"class": <class name in qgan_helpers.models>, "kwargs": {...}}``
         so that :func:`load_checkpoint` can rebuild the model.
     history : History, optional
     provenance : dict, optional
@@ -1166,7 +1166,7 @@ def _json_text(obj: Any) -> str:
 
 
 MODEL_MODULES: tuple[str, ...] = (
-    "qgan_helpers.models.generators",
+    "qgan_helpers.models",
     "qgan_helpers.born.qcbm",
     "qgan_helpers.born.qbm",
     "qgan_helpers.born.prior",
@@ -1193,7 +1193,7 @@ def load_checkpoint(path: str | os.PathLike, build: Callable[[Mapping[str, Any]]
         A ``.pt`` file written by :func:`save_checkpoint`.
     build : callable, optional
         ``build(config) -> module`` for generators that are not classes of
-        :mod:`qgan_helpers.models.generators` (default: ``cls(**config["generator"]["kwargs"])``).
+        :mod:`qgan_helpers.models` (default: ``cls(**config["generator"]["kwargs"])``).
 
     Returns
     -------
@@ -1415,7 +1415,7 @@ Design switches:
 * ``reupload``, ``upload_every``, ``noise_per_upload``, ``input_scaling`` (False),
   ``input_scale_init`` (None), ``pixel_method`` ("max"; or "minmax", "threshold",
   "threshold_gain") and ``threshold_init`` (0.1, used by the learned maps) go to the generator, see
-  :class:`~qgan_helpers.models.generators.PatchQuantumGenerator`. **The shipped checkpoints**
+  :class:`~qgan_helpers.models.patch.PatchQuantumGenerator`. **The shipped checkpoints**
   (``qgan_helpers/checkpoints/patch_digit0_seed0.pt`` ...) were trained with the old generator: 5 qubits, 1
   ancilla, 4 sub-generators, depth 8, no re-uploading, discriminator 64-16 -- their stored
   config, not these defaults, describes them;
@@ -1424,8 +1424,8 @@ Design switches:
   (``r1_gamma`` becomes 0 unless overridden -- and an explicit ``r1_gamma > 0`` is refused by
   :func:`train_gan`);
 * ``classical_kind`` ("mlp") picks the baseline of ``classical=True``: ``"mlp"`` =
-  :class:`~qgan_helpers.models.generators.ClassicalGenerator` (sigmoid pixels), ``"patch"`` =
-  :class:`~qgan_helpers.models.generators.ClassicalPatchGenerator` (the same patches and output map as
+  :class:`~qgan_helpers.models.classical.ClassicalGenerator` (sigmoid pixels), ``"patch"`` =
+  :class:`~qgan_helpers.models.classical.ClassicalPatchGenerator` (the same patches and output map as
   the quantum generator).
 """
 
@@ -1450,7 +1450,7 @@ As :data:`PATCH_DEFAULTS` (5 qubits with 2 ancillas, 8 one-row sub-generators, d
 *projection* discriminator (Miyato & Koyama 2018; with the one-hot label merely concatenated to the
 pixels the per-digit MMD² drifted upward after ~1500 steps and some digits fell below 80 % classifier
 accuracy), EMA decay 0.995, and 3000 steps (about 70-80 CPU-seconds). The label enters the circuit
-through per-class angle offsets in every layer (:class:`~qgan_helpers.models.generators.ConditionalPatchGenerator`
+through per-class angle offsets in every layer (:class:`~qgan_helpers.models.conditional.ConditionalPatchGenerator`
 with ``label_layers = depth + 1``). Until December 2026 it kept the older, smaller generator (4
 sub-generators, 1 ancilla, depth 8, discriminator 64-16); over seeds 0-2 its weakest digit was
 recognised 59-65 % of the time, against 78-95 % for this one (``qgan_helpers/results/patch_quality.json``).
@@ -1473,7 +1473,7 @@ def _classical_baseline(
     -------
     (generator, class name, constructor kwargs for the checkpoint config)
     """
-    from qgan_helpers.models.generators import ClassicalGenerator, ClassicalPatchGenerator
+    from qgan_helpers.models import ClassicalGenerator, ClassicalPatchGenerator
     from qgan_helpers.seeding import seed_everything
 
     seed_everything(seed)
@@ -1511,17 +1511,17 @@ def train_patch_qgan(
 ) -> Checkpoint:
     """Train the course's patch QGAN on the bundled 8x8 digits with the default settings.
 
-    Unconditional (``digit=d``): a :class:`~qgan_helpers.models.generators.PatchQuantumGenerator` against
+    Unconditional (``digit=d``): a :class:`~qgan_helpers.models.patch.PatchQuantumGenerator` against
     an :class:`~qgan_helpers.models.discriminators.MLPDiscriminator` on the **training** images of digit
     ``d`` (89 zeros), monitored by MMD² (median-heuristic width) and the two-sample accuracy against
     the **held-out** images of ``d``, which it never trains on. Conditional (``conditional=True``): a
-    :class:`~qgan_helpers.models.generators.ConditionalPatchGenerator` and a conditional MLP on the 901
+    :class:`~qgan_helpers.models.conditional.ConditionalPatchGenerator` and a conditional MLP on the 901
     training digits, monitored per class against the held-out digits by MMD², the two-sample
     accuracy and the course's classifier. ``classical_budget`` (with ``classical=True``) sets the
     baseline's parameter budget instead of the quantum generator's (for budget curves). ``classical=True`` swaps the
     generator for a classical one with at most as many parameters as the quantum one (a
-    :class:`~qgan_helpers.models.generators.ClassicalGenerator`, or with ``classical_kind="patch"`` a
-    :class:`~qgan_helpers.models.generators.ClassicalPatchGenerator`), trained with exactly the same
+    :class:`~qgan_helpers.models.classical.ClassicalGenerator`, or with ``classical_kind="patch"`` a
+    :class:`~qgan_helpers.models.classical.ClassicalPatchGenerator`), trained with exactly the same
     budget (steps, batch, learning rates, discriminator, stabilisers) -- the baseline.
 
     Parameters
@@ -1551,8 +1551,8 @@ def train_patch_qgan(
         ck.generator.pixel_map.thresholds     # the learned black level of each patch
     """
     from qgan_helpers.data import load_digits_tensors
+    from qgan_helpers.models import ConditionalPatchGenerator, PatchQuantumGenerator
     from qgan_helpers.models.discriminators import MLPDiscriminator
-    from qgan_helpers.models.generators import ConditionalPatchGenerator, PatchQuantumGenerator
     from qgan_helpers.seeding import seed_everything
 
     settings = dict(CONDITIONAL_DEFAULTS if conditional else PATCH_DEFAULTS)

@@ -103,7 +103,7 @@ def test_sample_conditional_with_and_without_digit(trained, tmp_path):
 
 
 def test_train_classical_baseline_in_process(tmp_path):
-    from qgan_helpers.models.generators import ClassicalGenerator
+    from qgan_helpers.models import ClassicalGenerator
     from qgan_helpers.training import load_checkpoint
 
     out = tmp_path / "classical.pt"

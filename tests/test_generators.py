@@ -1,4 +1,4 @@
-"""qgan_helpers.models.generators: every fast path against the one-circuit-at-a-time reference and an
+"""qgan_helpers.models: every fast path against the one-circuit-at-a-time reference and an
 independent NumPy state-vector calculation; the parameter budget of the classical generator; and
 clear messages for bad input."""
 
@@ -13,8 +13,8 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.quantum.circuits import angle_encoding
-from qgan_helpers.models.generators import (
+from qgan_helpers.metrics import count_parameters
+from qgan_helpers.models import (
     LEARNED_PIXEL_METHODS,
     METHODS,
     NOISE_RANGE,
@@ -26,7 +26,7 @@ from qgan_helpers.models.generators import (
     PatchQuantumGenerator,
     TapeReplay,
 )
-from qgan_helpers.metrics import count_parameters
+from qgan_helpers.quantum.circuits import angle_encoding
 
 
 # -- independent NumPy reference: explicit matrices, wire 0 = most significant bit -----------------

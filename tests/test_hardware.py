@@ -7,7 +7,7 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.models.generators import PatchQuantumGenerator
+from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import (
     AerRunner,
     DepolarizingNoise,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.models.generators import PatchQuantumGenerator
+from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import DepolarizingNoise
 from qgan_helpers.hardware.budgets import count_executions, device_time
 from qgan_helpers.hardware.finetune import spsa_finetune

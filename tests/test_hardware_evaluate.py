@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.models.generators import PatchQuantumGenerator
+from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import (
     DepolarizingNoise,
     device_probs,

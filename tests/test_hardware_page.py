@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.models.generators import PatchQuantumGenerator
+from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import AerRunner, DepolarizingNoise, mixed_qnode, qasm_probabilities
 
 

@@ -1,4 +1,4 @@
-"""qgan_helpers.models.generators.HybridQuantumGenerator and qgan_helpers.hybrid: the torch state vector
+"""qgan_helpers.models.hybrid.HybridQuantumGenerator and qgan_helpers.hybrid: the torch state vector
 against PennyLane's QNode and an independent NumPy calculation, the seed's defects measured, the
 training variants on tiny runs, the 28x28 measurements and the feature extractor; clear messages
 for bad input."""
@@ -12,12 +12,12 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.models.generators import (
+from qgan_helpers.models import (
     HYBRID_ENCODINGS,
     ClassicalGenerator,
     HybridQuantumGenerator,
-    _rot_zyx,
 )
+from qgan_helpers.models.hybrid import _rot_zyx
 from qgan_helpers.hybrid import (
     HYBRID_DEFAULTS,
     SEED_SETTINGS,

@@ -11,7 +11,7 @@ import torch
 
 from qgan_helpers.data import load_digits_tensors
 from qgan_helpers.models.discriminators import MLPDiscriminator
-from qgan_helpers.models.generators import (
+from qgan_helpers.models import (
     ClassicalGenerator,
     ClassicalPatchGenerator,
     ConditionalPatchGenerator,
@@ -353,7 +353,7 @@ def test_checkpoint_errors(tmp_path):
         load_checkpoint(wrong)
     payload["config"] = {"generator": {"class": "os.system", "kwargs": {}}}
     torch.save(payload, wrong)
-    with pytest.raises(ValueError, match="is not a torch module in any of .*qgan_helpers.models.generators"):
+    with pytest.raises(ValueError, match="is not a torch module in any of .*qgan_helpers.models"):
         load_checkpoint(wrong)
     with pytest.raises(TypeError, match="train_fn: expected a callable"):
         load_or_train(tmp_path / "x.pt", "train")

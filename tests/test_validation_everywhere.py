@@ -22,7 +22,7 @@ import torch
 from qgan_helpers import data, hybrid, plotting, training, validation
 from qgan_helpers.born import bars_stripes, prior as born_prior, qbm, rbm, runs as born_runs
 from qgan_helpers.born import baselines as born_baseline, metrics as born_metrics, qcbm as born
-from qgan_helpers.models import discriminators, generators
+from qgan_helpers.models import discriminators, patch
 from qgan_helpers.quantum import circuits, devices, expressibility, gradients, measurement
 from qgan_helpers.hardware import budgets, noise, remote
 from qgan_helpers.validation import ArgumentTypeError
@@ -76,8 +76,8 @@ INTEGER_CASES = {
         lambda v: born_prior.PriorGAN(prior="bits", latent_dim=v), "latent_dim", POSITIVE_INT),
     "born_baseline.make_baseline(n_starts)": (
         lambda v: born_baseline.make_baseline("nade", n_bits=4, max_params=40, n_starts=v), "n_starts", POSITIVE_INT),
-    "generators.PatchQuantumGenerator(n_qubits)": (
-        lambda v: generators.PatchQuantumGenerator(n_qubits=v), "n_qubits", POSITIVE_INT),
+    "patch.PatchQuantumGenerator(n_qubits)": (
+        lambda v: patch.PatchQuantumGenerator(n_qubits=v), "n_qubits", POSITIVE_INT),
     "measurement.empirical_probs(n_wires)": (
         lambda v: measurement.empirical_probs(np.zeros((3, 2), dtype=int), v), "n_wires", POSITIVE_INT),
     "bars_stripes.bars_and_stripes(rows)": (lambda v: bars_stripes.bars_and_stripes(v, 2), "rows", POSITIVE_INT),
@@ -103,8 +103,8 @@ NUMBER_CASES = {
     "gradients.init_parameters(scale)": (
         lambda v: gradients.init_parameters((2, 3), "small", scale=v), "scale", _number_at_least(0)),
     "qbm.QBM(gamma)": (lambda v: qbm.QBM(2, 1, gamma=v), "gamma", _number_at_least(0)),
-    "generators.PatchQuantumGenerator(init_scale)": (
-        lambda v: generators.PatchQuantumGenerator(init_scale=v), "init_scale", _number_at_least(0)),
+    "patch.PatchQuantumGenerator(init_scale)": (
+        lambda v: patch.PatchQuantumGenerator(init_scale=v), "init_scale", _number_at_least(0)),
     "hardware.noise.DepolarizingNoise(p1)": (
         lambda v: noise.DepolarizingNoise(v), "p1", lambda name, value: validation.probability(name, value, high=0.75)),
     "hardware.noise.DepolarizingNoise(readout)": (

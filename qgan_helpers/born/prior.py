@@ -8,7 +8,7 @@ data "look like" to the discriminator (an *associative* adversarial network).
 
 Here, at a size that trains in seconds on the 8x8 digits:
 
-* :class:`PriorGAN` bundles a :class:`~qgan_helpers.models.generators.ClassicalGenerator` with its prior:
+* :class:`PriorGAN` bundles a :class:`~qgan_helpers.models.classical.ClassicalGenerator` with its prior:
   ``"qcbm"`` (a :class:`~qgan_helpers.born.qcbm.QCBM` on ``latent_dim`` qubits whose bit strings ``b``
   become latents ``z = 1 - 2b`` in ``{-1, +1}``), ``"bits"`` (uniformly random ``+-1``: a fixed
   discrete prior, the control for "discrete vs learned"), or ``"gaussian"`` (standard normal: the
@@ -43,7 +43,7 @@ from torch import nn
 from qgan_helpers import validation
 from qgan_helpers.born.qcbm import QCBM, torch_threads
 from qgan_helpers.born.metrics import DEFAULT_SIGMAS, hamming_kernel_matrix, mmd2_exact
-from qgan_helpers.models.generators import ClassicalGenerator
+from qgan_helpers.models import ClassicalGenerator
 from qgan_helpers.quantum.measurement import empirical_probs
 from qgan_helpers.training import Callback
 

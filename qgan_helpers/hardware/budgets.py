@@ -52,7 +52,7 @@ def count_executions(diff_method: str, *, n_qubits: int = 5, depth: int = 8, n_g
         ``forward`` (executions of the forward pass), ``total`` (forward + backward), ``seconds``
         (wall time of both on this machine), ``grad`` (the gradient, a tensor of the weights' shape).
     """
-    from qgan_helpers.models.generators import PatchQuantumGenerator
+    from qgan_helpers.models import PatchQuantumGenerator
 
     if diff_method not in DIFF_METHODS:
         raise ValueError(f"diff_method: expected one of {list(DIFF_METHODS)}, got {diff_method!r}")

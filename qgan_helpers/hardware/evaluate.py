@@ -20,7 +20,7 @@ same noise vectors as :func:`qgan_helpers.training.generate` for the same ``seed
 
 Examples
 --------
->>> from qgan_helpers.models.generators import PatchQuantumGenerator
+>>> from qgan_helpers.models import PatchQuantumGenerator
 >>> gen = PatchQuantumGenerator(n_qubits=3, depth=1, n_generators=2, n_pixels=8)
 >>> x = sample_on_device(gen, DepolarizingNoise(0.01), n=4, shots=None)
 >>> tuple(x.shape)

@@ -16,7 +16,7 @@ made by::
 
 Examples
 --------
->>> from qgan_helpers.models.generators import PatchQuantumGenerator
+>>> from qgan_helpers.models import PatchQuantumGenerator
 >>> gen = PatchQuantumGenerator(n_qubits=3, depth=1, n_generators=2, n_pixels=8)
 >>> real = torch.rand(10, 8)
 >>> tuned, hist = spsa_finetune(gen, DepolarizingNoise(0.01), real, steps=2, n=4, shots=None)

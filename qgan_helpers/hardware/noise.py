@@ -146,12 +146,12 @@ def mixed_qnode(generator: Any, noise: DepolarizingNoise, sub_generator: int = 0
     pennylane.QNode
         Takes one noise vector of shape ``(latent_dim,)`` (``(n_qubits,)`` for a generator with one
         noise encoding; with noise blocks or input scaling it is turned into the encoding angles of
-        every block by :meth:`~qgan_helpers.models.generators.PatchQuantumGenerator.circuit_angles`) and
+        every block by :meth:`~qgan_helpers.models.patch.PatchQuantumGenerator.circuit_angles`) and
         returns the ``2**n_qubits`` probabilities.
 
     Examples
     --------
-    >>> from qgan_helpers.models.generators import PatchQuantumGenerator
+    >>> from qgan_helpers.models import PatchQuantumGenerator
     >>> gen = PatchQuantumGenerator(n_qubits=2, n_ancillas=0, depth=1, n_generators=1, n_pixels=4)
     >>> qnode = mixed_qnode(gen, DepolarizingNoise(0.75, readout=0.5))
     >>> qnode(np.zeros(2)).round(6).tolist()

@@ -37,7 +37,7 @@ negative entries unless asked to project them the same way (``project=True``).
 
 Examples
 --------
->>> from qgan_helpers.models.generators import PatchQuantumGenerator
+>>> from qgan_helpers.models import PatchQuantumGenerator
 >>> gen = PatchQuantumGenerator(n_qubits=3, depth=1, n_generators=2, n_pixels=8)
 >>> z = gen.sample_noise(4, torch.Generator().manual_seed(0))
 >>> run = mitigation_probs(gen, z, DepolarizingNoise(0.01, 0.05, 0.05), shots=500, seed=0)
@@ -493,7 +493,7 @@ def circuit_errors(generator: Any, probs: Any, exact: Any) -> dict[str, np.ndarr
 
     Examples
     --------
-    >>> from qgan_helpers.models.generators import PatchQuantumGenerator
+    >>> from qgan_helpers.models import PatchQuantumGenerator
     >>> gen = PatchQuantumGenerator(n_qubits=3, depth=1, n_generators=2, n_pixels=8)
     >>> p = gen.circuit_probs(gen.sample_noise(3)).detach().numpy()
     >>> err = circuit_errors(gen, p, p)
@@ -551,7 +551,7 @@ def mitigation_errors(generator: Any, real: Any, device: Any = "FakeManilaV2", n
 
     Examples
     --------
-    >>> from qgan_helpers.models.generators import PatchQuantumGenerator
+    >>> from qgan_helpers.models import PatchQuantumGenerator
     >>> gen = PatchQuantumGenerator(n_qubits=3, depth=1, n_generators=2, n_pixels=8)
     >>> real = torch.rand(10, 8, generator=torch.Generator().manual_seed(0))
     >>> out = mitigation_errors(gen, real, DepolarizingNoise(0.01, 0.05, 0.05), n=4, shots=500, seed=0)

@@ -6,13 +6,13 @@ therefore puts PennyLane wire ``w`` on Qiskit qubit ``n - 1 - w``, so that the b
 reports, read as binary numbers, are PennyLane's basis-state indices.
 
 The circuit is recorded once (the placeholder trick of
-:class:`qgan_helpers.models.generators.TapeReplay`: each angle argument holds its own index), and every
+:class:`qgan_helpers.models.replay.TapeReplay`: each angle argument holds its own index), and every
 rotation angle becomes an entry of a Qiskit ``ParameterVector``. One transpilation then serves
 all circuits of a batch, which only differ in their angles (see :mod:`qgan_helpers.hardware.runner`).
 
 Examples
 --------
->>> from qgan_helpers.models.generators import PatchQuantumGenerator
+>>> from qgan_helpers.models import PatchQuantumGenerator
 >>> gen = PatchQuantumGenerator(n_qubits=3, depth=2, n_generators=2, n_pixels=8)
 >>> qc, theta = patch_circuit(gen)
 >>> qc.num_qubits, len(theta), dict(qc.count_ops())["cz"]
@@ -44,7 +44,7 @@ GATE_NAMES: dict[str, str] = {
 
 
 def _check_generator(generator: Any) -> Any:
-    from qgan_helpers.models.generators import PatchQuantumGenerator
+    from qgan_helpers.models import PatchQuantumGenerator
 
     if not isinstance(generator, PatchQuantumGenerator):
         raise TypeError(f"generator: expected a PatchQuantumGenerator, got {type(generator).__name__}")
@@ -60,7 +60,7 @@ def tape_to_qiskit(tape: qml.tape.QuantumScript, n_wires: int, n_angles: int, me
     ----------
     tape : pennylane.tape.QuantumScript
         Every parametrised gate's angle is an integer placeholder ``k`` (the index into the angle
-        vector), as recorded by :class:`qgan_helpers.models.generators.TapeReplay`.
+        vector), as recorded by :class:`qgan_helpers.models.replay.TapeReplay`.
     n_wires : int
         PennyLane wires ``0 .. n_wires - 1``; wire ``w`` goes to qubit ``n_wires - 1 - w``.
     n_angles : int

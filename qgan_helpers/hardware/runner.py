@@ -17,7 +17,7 @@ cannot cancel the folds.
 
 Examples
 --------
->>> from qgan_helpers.models.generators import PatchQuantumGenerator
+>>> from qgan_helpers.models import PatchQuantumGenerator
 >>> gen = PatchQuantumGenerator(n_qubits=3, depth=1, n_generators=1, n_pixels=4)
 >>> runner = AerRunner(DepolarizingNoise(0.0), shots=None)
 >>> p = runner.probs(gen, gen.sample_noise(2))

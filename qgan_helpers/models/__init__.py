@@ -1,7 +1,94 @@
 """The models a GAN plays with: generators (quantum, hybrid and classical) and discriminators.
 
-* :mod:`.generators` -- the patch, conditional, hybrid (28x28) and classical generators;
+One module per model:
+
+* :mod:`.patch` -- :class:`PatchQuantumGenerator`, the patch quantum generator (Huang et al. 2021);
+* :mod:`.conditional` -- :class:`ConditionalPatchGenerator`, its class-conditional variant;
+* :mod:`.pixel_map` -- :class:`PatchPixelMap`, the patch generators' output maps;
+* :mod:`.replay` -- :class:`TapeReplay`, the patch generator's fast simulator (on
+  :mod:`qgan_helpers.quantum.engine`);
+* :mod:`.classical` -- :class:`ClassicalGenerator` and :class:`ClassicalPatchGenerator`, the baselines;
+* :mod:`.hybrid` -- :class:`HybridQuantumGenerator`, the seed article's 28x28 generator;
+* :mod:`.common` -- the noise and argument checks the generators share;
 * :mod:`.discriminators` -- MLP, the seed's CNN, a quantum discriminator.
 
-Checkpoints name a generator by its class name; :mod:`qgan_helpers.training` finds it here.
+Every public name is re-exported here, so ``from qgan_helpers.models import PatchQuantumGenerator``
+works. Checkpoints name their generator by its class name, which the checkpoint loader of
+:mod:`qgan_helpers.training` looks up among the names of this package (:data:`GENERATORS` lists
+them).
+
+Examples
+--------
+>>> from qgan_helpers.models import GENERATORS, PatchQuantumGenerator
+>>> "PatchQuantumGenerator" in GENERATORS and PatchQuantumGenerator.__module__
+'qgan_helpers.models.patch'
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOME: dict[str, str] = {
+    "NOISE_RANGE": "common",
+    "METHODS": "patch",
+    "PatchQuantumGenerator": "patch",
+    "ConditionalPatchGenerator": "conditional",
+    "PATCH_PIXEL_METHODS": "pixel_map",
+    "LEARNED_PIXEL_METHODS": "pixel_map",
+    "PatchPixelMap": "pixel_map",
+    "TapeReplay": "replay",
+    "ClassicalGenerator": "classical",
+    "ClassicalPatchGenerator": "classical",
+    "HybridQuantumGenerator": "hybrid",
+    "HYBRID_ENCODINGS": "hybrid",
+    "HYBRID_ACTIVATIONS": "hybrid",
+    "HYBRID_METHODS": "hybrid",
+    "MLPDiscriminator": "discriminators",
+    "CNNDiscriminator": "discriminators",
+    "QuantumDiscriminator": "discriminators",
+}
+"""Public name -> the module of this package that defines it (imported on first use, so that
+``import qgan_helpers.models.discriminators`` does not load PennyLane)."""
+
+GENERATORS: tuple[str, ...] = (
+    "PatchQuantumGenerator",
+    "ConditionalPatchGenerator",
+    "ClassicalGenerator",
+    "ClassicalPatchGenerator",
+    "HybridQuantumGenerator",
+)
+"""The class names of every generator of this package (what a checkpoint's config may name)."""
+
+__all__ = [
+    "GENERATORS",
+    "METHODS",
+    "NOISE_RANGE",
+    "PATCH_PIXEL_METHODS",
+    "LEARNED_PIXEL_METHODS",
+    "PatchPixelMap",
+    "PatchQuantumGenerator",
+    "ConditionalPatchGenerator",
+    "ClassicalGenerator",
+    "ClassicalPatchGenerator",
+    "TapeReplay",
+    "HybridQuantumGenerator",
+    "HYBRID_ENCODINGS",
+    "HYBRID_ACTIVATIONS",
+    "HYBRID_METHODS",
+    "MLPDiscriminator",
+    "CNNDiscriminator",
+    "QuantumDiscriminator",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

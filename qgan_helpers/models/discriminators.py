@@ -249,7 +249,10 @@ class QuantumDiscriminator(nn.Module):
             self.register_buffer("mean", torch.zeros(0))
         elif features == "pca":
             if projection is None:
-                raise ValueError("projection: features='pca' needs a projection matrix; build it with QuantumDiscriminator.from_pca(images, ...)")
+                raise ValueError(
+                    "projection: features='pca' needs a projection matrix; build it with "
+                    "QuantumDiscriminator.from_pca(images, ...)"
+                )
             projection = torch.as_tensor(projection, dtype=torch.get_default_dtype())
             if projection.shape != (self.n_qubits, self.n_pixels):
                 raise ValueError(
@@ -286,7 +289,7 @@ class QuantumDiscriminator(nn.Module):
         raise ValueError(f"n_qubits: expected a number of pooling blocks that tiles a {h}x{w} image, got {n}")
 
     @classmethod
-    def from_pca(cls, images: Any, n_qubits: int = 4, layers: int = 2) -> "QuantumDiscriminator":
+    def from_pca(cls, images: Any, n_qubits: int = 4, layers: int = 2) -> QuantumDiscriminator:
         """A quantum discriminator whose features are the top ``n_qubits`` principal components of ``images``.
 
         Parameters

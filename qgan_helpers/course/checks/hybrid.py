@@ -14,7 +14,7 @@ __all__: list[str] = []
 
 
 def _generators() -> tuple[torch.nn.Module, torch.nn.Module]:
-    from qgan_helpers.models.generators import HybridQuantumGenerator
+    from qgan_helpers.models import HybridQuantumGenerator
 
     torch.manual_seed(7)
     seed_like = HybridQuantumGenerator(encoding="none", activation="none", decoder=(8,), n_pixels=49, init_scale=1.0)
@@ -56,7 +56,7 @@ def _check_spread(latent_spread: Any) -> None:
     "decoder_parameters",
 )
 def _check_decoder(decoder_parameters: Any) -> None:
-    from qgan_helpers.models.generators import HybridQuantumGenerator
+    from qgan_helpers.models import HybridQuantumGenerator
 
     expect(callable(decoder_parameters), "decoder_parameters should be a function of (n_inputs, widths, n_pixels)")
     for n_qubits, widths, n_pixels in ((4, (128,), 784), (4, (), 784), (3, (16, 32), 64)):
@@ -79,7 +79,7 @@ def _check_decoder(decoder_parameters: Any) -> None:
 )
 def _check_amplitude(amplitude_inputs: Any) -> None:
     from qgan_helpers.hybrid import pool_inputs
-    from qgan_helpers.models.generators import HybridQuantumGenerator
+    from qgan_helpers.models import HybridQuantumGenerator
 
     expect(callable(amplitude_inputs), "amplitude_inputs should be a function of images (N, 28, 28)")
     gen = torch.Generator().manual_seed(3)

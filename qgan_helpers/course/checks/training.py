@@ -21,8 +21,8 @@ __all__: list[str] = []
 # --------------------------------------------------------------------------------------------
 def _small_pair(seed: int) -> tuple[torch.nn.Module, torch.nn.Module]:
     """A tiny patch generator (3 qubits, 2 sub-generators, 8 pixels) and an MLP discriminator for it."""
+    from qgan_helpers.models import PatchQuantumGenerator
     from qgan_helpers.models.discriminators import MLPDiscriminator
-    from qgan_helpers.models.generators import PatchQuantumGenerator
 
     torch.manual_seed(seed)
     gen = PatchQuantumGenerator(n_qubits=3, n_ancillas=1, depth=2, n_generators=2, n_pixels=8)
@@ -202,7 +202,7 @@ def _check_ema(ema_update: Any) -> None:
             expect(False, f"{what}[{k!r}] should be decay * average + (1 - decay) * current; the largest "
                    f"difference is {float((got.double() - w.double()).abs().max()):.3g}")
     # the course uses it on a real generator's state_dict
-    from qgan_helpers.models.generators import PatchQuantumGenerator
+    from qgan_helpers.models import PatchQuantumGenerator
 
     torch.manual_seed(0)
     model = PatchQuantumGenerator(n_qubits=3, n_ancillas=1, depth=2, n_generators=2, n_pixels=8)

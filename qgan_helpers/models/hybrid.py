@@ -1,0 +1,305 @@
+"""The seed article's 28x28 hybrid generator: a small circuit, a Pauli-Z read-out, a classical decoder.
+
+:class:`HybridQuantumGenerator` reproduces the generator of the course's seed article, with its
+defects as options (an unused latent, unbounded pixels); :mod:`qgan_helpers.hybrid` measures them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pennylane as qml
+import torch
+from torch import nn
+
+from qgan_helpers import validation
+from qgan_helpers.models.common import _check_noise
+from qgan_helpers.quantum.circuits import angle_encoding
+
+__all__ = ["HYBRID_ENCODINGS", "HYBRID_ACTIVATIONS", "HYBRID_METHODS", "HybridQuantumGenerator"]
+
+HYBRID_ENCODINGS: tuple[str, ...] = ("none", "angle", "amplitude", "direct")
+"""How :class:`HybridQuantumGenerator` feeds its latent ``z``: ``"none"`` = the seed's bug (``z`` is
+drawn but never enters the circuit), ``"angle"`` = ``RY(z_i)`` on wire ``i``, ``"amplitude"`` = the
+``2**n_qubits`` numbers of ``z`` become the state's amplitudes (the seed's promised 16-dimensional
+latent on 4 qubits), ``"direct"`` = an ablation without circuit (the decoder reads ``z`` itself)."""
+
+HYBRID_ACTIVATIONS: tuple[str, ...] = ("none", "sigmoid")
+"""Output activations of the hybrid decoder: ``"none"`` (the seed's: unbounded pixels) or ``"sigmoid"``."""
+
+HYBRID_METHODS: tuple[str, ...] = ("torch", "qnode")
+"""How the hybrid circuit is evaluated: ``"torch"`` = a batched state vector in torch with
+PennyLane's gate matrices (the fast default), ``"qnode"`` = one broadcast ``default.qubit`` QNode call."""
+
+
+def _cnot_chain_permutation(n: int) -> torch.Tensor:
+    """Index table of the CNOT chain ``(0,1), (1,2), ..., (n-2,n-1)`` acting on basis states.
+
+    ``new_state = state[:, perm]`` applies the whole chain (each CNOT permutes basis states).
+    Wire 0 is the most significant bit (PennyLane's order).
+    """
+    perm = np.arange(2**n)
+    for a in range(n - 1):
+        mat = np.asarray(qml.matrix(qml.CNOT(wires=[a, a + 1]), wire_order=list(range(n))).real)
+        perm = perm[np.argmax(mat, axis=1)]  # state'[k] = state[source(k)], chained in order
+    return torch.as_tensor(perm, dtype=torch.long)
+
+
+def _rot_zyx(weights: torch.Tensor) -> torch.Tensor:
+    """``RZ(c) RY(b) RX(a)`` for every ``(a, b, c)`` in ``weights`` (..., 3): complex (..., 2, 2).
+
+    The product of PennyLane's ``RX``, ``RY`` and ``RZ`` matrices written out (the tests compare it
+    with ``qml.matrix``), so one vectorised call replaces ``3 * layers * n_qubits`` small ones.
+    """
+    a, b, c = weights[..., 0], weights[..., 1], weights[..., 2]
+    ca, sa, cb, sb = torch.cos(a / 2), torch.sin(a / 2), torch.cos(b / 2), torch.sin(b / 2)
+    # RY(b) RX(a) = [[cb ca + i sb sa, -sb ca - i cb sa], [sb ca - i cb sa, cb ca - i sb sa]]
+    m00 = torch.complex(cb * ca, sb * sa)
+    m01 = torch.complex(-sb * ca, -cb * sa)
+    m10 = torch.complex(sb * ca, -cb * sa)
+    m11 = torch.complex(cb * ca, -sb * sa)
+    em = torch.exp(torch.complex(torch.zeros_like(c), -c / 2))  # RZ(c) = diag(e^{-ic/2}, e^{ic/2})
+    ep = torch.conj(em)
+    return torch.stack([torch.stack([em * m00, em * m01], -1), torch.stack([ep * m10, ep * m11], -1)], -2)
+
+
+class HybridQuantumGenerator(nn.Module):
+    """The seed article's hybrid generator for 28x28 images, with its defects as options.
+
+    ``z -> [encoding] -> layers x (RX·RY·RZ on every wire + CNOT chain) -> <Z_i> for every wire ->
+    decoder (Linear + ReLU ..., Linear) -> [activation] -> pixels``.
+
+    The circuit is :func:`~qgan_helpers.quantum.circuits.seed_ansatz` on ``n_qubits`` wires; its
+    ``n_qubits`` Pauli-Z expectation values (each in ``[-1, 1]``) are the decoder's input.
+
+    * ``encoding="none"`` reproduces the seed: ``z`` is accepted and ignored, so every sample is
+      the same image (the circuit has no input and the decoder is deterministic).
+    * ``encoding="angle"``: ``RY(z_i)`` on wire ``i`` before the layers (latent dimension
+      ``n_qubits``, noise uniform on ``[0, pi)``).
+    * ``encoding="amplitude"``: ``z`` of length ``2**n_qubits`` normalised to a state
+      (:func:`~qgan_helpers.quantum.circuits.amplitude_encoding`; noise standard normal, so the state is
+      uniform on the sphere of real amplitudes).
+    * ``encoding="direct"``: no circuit at all; the decoder reads the ``n_qubits`` numbers of ``z``
+      (standard normal) -- the ablation "the same decoder fed with classical noise".
+
+    Parameters
+    ----------
+    n_qubits : int
+        Wires of the circuit (>= 1; the seed: 4).
+    layers : int
+        Seed layers (>= 1; the seed: 2).
+    encoding : {"none", "angle", "amplitude", "direct"}
+    decoder : sequence of int
+        Hidden widths of the decoder (ReLU after each); may be empty (a linear decoder).
+    activation : {"none", "sigmoid"}
+        Output activation (the seed: none, so pixels are unbounded).
+    n_pixels : int
+        Output pixels (784 for 28x28).
+    init_scale : float
+        Initial angles are ``init_scale * randn(layers, n_qubits, 3)``.
+    method : {"torch", "qnode"}
+        Circuit evaluation (see :data:`HYBRID_METHODS`); both give the same numbers.
+
+    Attributes
+    ----------
+    weights : torch.nn.Parameter, shape (layers, n_qubits, 3)
+        The circuit's angles (``3 * layers * n_qubits`` parameters; absent for ``"direct"``).
+    decoder : torch.nn.Sequential
+
+    Examples
+    --------
+    >>> gen = HybridQuantumGenerator(encoding="angle", decoder=(16,))
+    >>> x = gen(gen.sample_noise(3))
+    >>> tuple(x.shape), bool(x.min() >= 0), bool(x.max() <= 1)
+    ((3, 784), True, True)
+    >>> HybridQuantumGenerator(encoding="amplitude").latent_dim
+    16
+    """
+
+    def __init__(
+        self,
+        n_qubits: int = 4,
+        layers: int = 2,
+        encoding: str = "angle",
+        decoder: Sequence[int] = (128,),
+        activation: str = "sigmoid",
+        n_pixels: int = 784,
+        init_scale: float = 0.1,
+        method: str = "torch",
+    ) -> None:
+        super().__init__()
+        self.n_qubits = validation.positive_int("n_qubits", n_qubits)
+        if self.n_qubits > 12:
+            raise ValueError(f"n_qubits: expected at most 12 (a state vector of 4096 amplitudes), got {self.n_qubits}")
+        self.layers = validation.positive_int("layers", layers)
+        if encoding not in HYBRID_ENCODINGS:
+            raise ValueError(f"encoding: expected one of {HYBRID_ENCODINGS}, got {encoding!r}")
+        self.encoding = encoding
+        if isinstance(decoder, (int, np.integer)) or not isinstance(decoder, Sequence) or isinstance(decoder, str):
+            raise validation.ArgumentTypeError(f"decoder: expected a sequence of hidden widths such as (128,), got {decoder!r}")
+        self.decoder_widths = tuple(validation.positive_int("decoder", h) for h in decoder)
+        if activation not in HYBRID_ACTIVATIONS:
+            raise ValueError(f"activation: expected one of {HYBRID_ACTIVATIONS}, got {activation!r}")
+        self.activation = activation
+        self.n_pixels = validation.positive_int("n_pixels", n_pixels)
+        self.init_scale = validation.number("init_scale", init_scale, 0)
+        if method not in HYBRID_METHODS:
+            raise ValueError(f"method: expected one of {HYBRID_METHODS}, got {method!r}")
+        self.method = method
+        if encoding == "direct":
+            self.weights = None
+        else:
+            from qgan_helpers.quantum.circuits import seed_weight_shape
+
+            self.weights = nn.Parameter(self.init_scale * torch.randn(seed_weight_shape(self.layers, self.n_qubits)))
+        layers_: list[nn.Module] = []
+        width = self.n_qubits
+        for h in self.decoder_widths:
+            layers_ += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        layers_.append(nn.Linear(width, self.n_pixels))
+        self.decoder = nn.Sequential(*layers_)
+        self.register_buffer("_perm", _cnot_chain_permutation(self.n_qubits), persistent=False)
+        self._qnode: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__().copy()
+        state["_qnode"] = None
+        return state
+
+    # -- sizes and noise --------------------------------------------------------------------------
+    @property
+    def latent_dim(self) -> int:
+        """Length of a noise vector: ``2**n_qubits`` for amplitude encoding, else ``n_qubits``."""
+        return 2**self.n_qubits if self.encoding == "amplitude" else self.n_qubits
+
+    @property
+    def n_circuit_params(self) -> int:
+        """Trainable angles of the circuit (0 for ``"direct"``)."""
+        return 0 if self.weights is None else int(self.weights.numel())
+
+    @property
+    def n_params(self) -> int:
+        """All trainable parameters (circuit + decoder)."""
+        return int(sum(p.numel() for p in self.parameters() if p.requires_grad))
+
+    def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` latent vectors, shape (n, latent_dim): uniform on ``[0, pi)`` for angle encoding, else standard normal."""
+        n = validation.positive_int("n", n)
+        if self.encoding == "angle":
+            return math.pi * torch.rand(n, self.latent_dim, generator=generator)
+        return torch.randn(n, self.latent_dim, generator=generator)
+
+    # -- the circuit ------------------------------------------------------------------------------
+    def queue_circuit(self, z: Any, weights: Any) -> None:
+        """Queue the circuit's gates (PennyLane): the encoding of ``z`` (if any), then the seed layers."""
+        from qgan_helpers.quantum.circuits import amplitude_encoding, seed_ansatz
+
+        if self.encoding == "angle":
+            angle_encoding(z, self.n_qubits, rotation="Y")
+        elif self.encoding == "amplitude":
+            amplitude_encoding(z, self.n_qubits)
+        seed_ansatz(weights, self.n_qubits)
+
+    def qnode(self) -> qml.QNode:
+        """The circuit as a broadcast ``default.qubit`` QNode ``(z, weights) -> [<Z_0>, ..., <Z_{n-1}>]``."""
+        if self.weights is None:
+            raise ValueError("encoding: 'direct' has no circuit")
+        if self._qnode is None:
+            dev = qml.device("default.qubit", wires=self.n_qubits)
+
+            def circuit(z, weights):
+                self.queue_circuit(z, weights)
+                return [qml.expval(qml.PauliZ(i)) for i in range(self.n_qubits)]
+
+            self._qnode = qml.QNode(circuit, dev, interface="torch", diff_method="backprop")
+        return self._qnode
+
+    def draw(self) -> str:
+        """A text drawing of the circuit (for one example latent vector)."""
+        z = torch.full((self.latent_dim,), 0.5, dtype=torch.float64)
+        return qml.draw(self.qnode(), decimals=2)(z, self.weights.detach().double())
+
+    def _initial_state(self, z: torch.Tensor) -> torch.Tensor:
+        b, n = z.shape[0], self.n_qubits
+        if self.encoding == "amplitude":
+            from qgan_helpers.quantum.circuits import normalise_latent
+
+            return normalise_latent(z, n).to(torch.complex128)
+        state = torch.zeros(b, 2**n, dtype=torch.complex128)
+        state[:, 0] = 1.0
+        if self.encoding == "angle":  # RY(z_i) on |0>: the product state of cos(z_i/2)|0> + sin(z_i/2)|1>
+            c, s = torch.cos(z / 2), torch.sin(z / 2)
+            amps = torch.ones(b, 1, dtype=torch.float64)
+            for wire in range(n):
+                amps = torch.stack([amps * c[:, wire : wire + 1], amps * s[:, wire : wire + 1]], -1).reshape(b, -1)
+            state = amps.to(torch.complex128)
+        return state
+
+    def _apply_one_qubit(self, state: torch.Tensor, mat: torch.Tensor, wire: int) -> torch.Tensor:
+        """``mat`` (2, 2) or (B, 2, 2) on ``wire`` of a (B, 2**n) state."""
+        b, n = state.shape[0], self.n_qubits
+        view = state.view(b, 2**wire, 2, 2 ** (n - wire - 1))
+        m = mat.unsqueeze(-3) if mat.ndim == 3 else mat  # (B, 1, 2, 2) broadcasts over the leading block
+        return torch.matmul(m, view).view(b, 2**n)
+
+    def expvals(self, z: torch.Tensor, method: str | None = None) -> torch.Tensor:
+        """The circuit's read-out ``<Z_i>`` for a batch of latent vectors.
+
+        Parameters
+        ----------
+        z : torch.Tensor, shape (B, latent_dim)
+            Ignored (but checked) for ``encoding="none"``: the seed's bug.
+        method : {"torch", "qnode"}, optional
+            Overrides ``self.method``.
+
+        Returns
+        -------
+        torch.Tensor, shape (B, n_qubits), float64
+            Values in ``[-1, 1]``; for ``"direct"`` the noise itself (there is no circuit).
+        """
+        z = _check_noise(z, self.latent_dim, meaning="latent_dim")
+        method = self.method if method is None else method
+        if method not in HYBRID_METHODS:
+            raise ValueError(f"method: expected one of {HYBRID_METHODS}, got {method!r}")
+        if self.encoding == "direct":
+            return z.to(torch.float64)
+        z64 = z.to(torch.float64)
+        w = self.weights.to(torch.float64)
+        b, n = z.shape[0], self.n_qubits
+        if method == "qnode":
+            if self.encoding == "none":
+                out = torch.stack(self.qnode()(z64, w), -1).reshape(1, n)
+                return out.expand(b, n)
+            return torch.stack(self.qnode()(z64, w), -1).reshape(b, n)
+        state = self._initial_state(z64)
+        mats = _rot_zyx(w)  # (layers, n, 2, 2): RZ(c) RY(b) RX(a) for every wire, in one go
+        for layer in range(self.layers):
+            for wire in range(n):
+                state = self._apply_one_qubit(state, mats[layer, wire], wire)
+            if n > 1:
+                state = state[:, self._perm]
+        probs = state.real**2 + state.imag**2
+        from qgan_helpers.quantum.measurement import expval_z_from_probs
+
+        return expval_z_from_probs(probs)
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        """Images for a batch of latent vectors: (B, latent_dim) -> (B, n_pixels).
+
+        With ``activation="sigmoid"`` the pixels lie in ``(0, 1)``; with ``"none"`` (the seed) they
+        are unbounded.
+        """
+        feats = self.expvals(noise).to(self.decoder[-1].weight.dtype)
+        out = self.decoder(feats)
+        return torch.sigmoid(out) if self.activation == "sigmoid" else out
+
+    def extra_repr(self) -> str:
+        return (
+            f"n_qubits={self.n_qubits}, layers={self.layers}, encoding={self.encoding!r}, "
+            f"decoder={self.decoder_widths}, activation={self.activation!r}, n_pixels={self.n_pixels}, "
+            f"n_params={self.n_params}"
+        )
