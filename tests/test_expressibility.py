@@ -16,7 +16,7 @@ from qgan_helpers.quantum.expressibility import (
     haar_bin_probabilities,
     haar_fidelity_pdf,
     haar_random_states,
-    kl_divergence,
+    histogram_kl,
     meyer_wallach,
     pair_fidelities,
     random_parameters,
@@ -133,15 +133,15 @@ def test_random_parameters_range_and_shape():
 
 
 # -- KL and expressibility ------------------------------------------------------------------------------------
-def test_kl_divergence_against_direct_numpy():
+def test_histogram_kl_against_direct_numpy():
     rng = np.random.default_rng(0)
     p, q = rng.random(20), rng.random(20)
     p, q = p / p.sum(), q / q.sum()
-    assert kl_divergence(p, q) == pytest.approx(float(np.sum(p * np.log(p / q))), rel=1e-12)
-    assert kl_divergence(p, p) == pytest.approx(0.0, abs=1e-15)
+    assert histogram_kl(p, q) == pytest.approx(float(np.sum(p * np.log(p / q))), rel=1e-12)
+    assert histogram_kl(p, p) == pytest.approx(0.0, abs=1e-15)
     p[:5] = 0
     p /= p.sum()
-    assert kl_divergence(p, q) == pytest.approx(float(np.sum(p[5:] * np.log(p[5:] / q[5:]))), rel=1e-12)
+    assert histogram_kl(p, q) == pytest.approx(float(np.sum(p[5:] * np.log(p[5:] / q[5:]))), rel=1e-12)
 
 
 def test_expressibility_from_fidelities_against_direct_numpy():
@@ -285,11 +285,11 @@ def test_bad_fidelities_and_pdf_arguments():
 
 def test_bad_kl_arguments():
     with pytest.raises(ValueError, match="p: expected probabilities summing to 1, got a sum of 0.9"):
-        kl_divergence([0.5, 0.4], [0.5, 0.5])
+        histogram_kl([0.5, 0.4], [0.5, 0.5])
     with pytest.raises(ValueError, match=r"q: expected the shape of p \(2,\), got \(3,\)"):
-        kl_divergence([0.5, 0.5], [0.2, 0.3, 0.5])
+        histogram_kl([0.5, 0.5], [0.2, 0.3, 0.5])
     with pytest.raises(ValueError, match="q: expected non-negative finite probabilities"):
-        kl_divergence([0.5, 0.5], [1.5, -0.5])
+        histogram_kl([0.5, 0.5], [1.5, -0.5])
 
 
 def test_bad_state_function_and_parameters():

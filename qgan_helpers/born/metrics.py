@@ -201,6 +201,12 @@ def kl_divergence(p: Any, q: Any, eps: float = KL_EPS) -> Any:
         Floor of ``q`` inside the logarithm: a data pattern the model never produces costs
         ``p(x) log(p(x) / eps)`` (large but finite) instead of infinity.
 
+    Notes
+    -----
+    Fidelity histograms (the expressibility of a circuit) are compared with
+    :func:`qgan_helpers.quantum.expressibility.histogram_kl` instead: the same formula for any number
+    of bins, with a floor of ``1e-300`` so that tiny Haar bin probabilities are kept as they are.
+
     Returns
     -------
     float, numpy.ndarray (batched q) or torch.Tensor (if q is a tensor that requires grad)

@@ -40,7 +40,7 @@ __all__ = [
     "haar_fidelity_pdf",
     "haar_bin_probabilities",
     "fidelity_histogram",
-    "kl_divergence",
+    "histogram_kl",
     "expressibility_from_fidelities",
     "expressibility",
     "meyer_wallach",
@@ -385,12 +385,18 @@ def fidelity_histogram(fids: Any, bins: int = 75) -> tuple[np.ndarray, np.ndarra
     return counts / counts.sum(), edges
 
 
-def kl_divergence(p: Any, q: Any, eps: float = 1e-300) -> float:
-    """``KL(p || q) = sum_i p_i log(p_i / q_i)`` of two discrete distributions (natural log).
+def histogram_kl(p: Any, q: Any, eps: float = 1e-300) -> float:
+    """``KL(p || q) = sum_i p_i log(p_i / q_i)`` of two histograms over the same bins (natural log).
 
     Bins with ``p_i = 0`` contribute nothing; ``q`` is floored at ``eps`` so that a bin whose
     reference probability underflows to zero (the Haar tail near ``F = 1`` for many qubits) costs a
     large but finite amount instead of infinity.
+
+    The same formula as :func:`qgan_helpers.born.metrics.kl_divergence`, which compares distributions
+    over bit strings, but not the same function: here any number of bins is allowed and the floor is
+    ``1e-300``, because Haar bin probabilities far below that function's floor of ``1e-10`` are real
+    (``(1/75)**15`` for the last of 75 bins on 4 qubits) and lifting them would change the
+    expressibility a circuit is given.
 
     Parameters
     ----------
@@ -401,9 +407,9 @@ def kl_divergence(p: Any, q: Any, eps: float = 1e-300) -> float:
 
     Examples
     --------
-    >>> kl_divergence([0.5, 0.5], [0.5, 0.5])
+    >>> histogram_kl([0.5, 0.5], [0.5, 0.5])
     0.0
-    >>> round(kl_divergence([1.0, 0.0], [0.5, 0.5]), 6)
+    >>> round(histogram_kl([1.0, 0.0], [0.5, 0.5]), 6)
     0.693147
     """
     p = np.asarray(p, dtype=float)
@@ -424,7 +430,7 @@ def kl_divergence(p: Any, q: Any, eps: float = 1e-300) -> float:
 
 
 def expressibility_from_fidelities(fids: Any, n_qubits: int, bins: int = 75) -> float:
-    """KL divergence between the fidelity histogram and the Haar fidelity distribution.
+    """KL divergence (:func:`histogram_kl`) between the fidelity histogram and the Haar fidelity distribution.
 
     Sim et al. (2019) use 75 bins. Finite samples give a small positive floor even for Haar-random
     states (about ``(bins - 1) / (2 * n_pairs)``), so compare circuits at equal ``n_pairs``.
@@ -435,7 +441,7 @@ def expressibility_from_fidelities(fids: Any, n_qubits: int, bins: int = 75) -> 
     4.3175
     """
     p, edges = fidelity_histogram(fids, bins)
-    return kl_divergence(p, haar_bin_probabilities(edges, n_qubits))
+    return histogram_kl(p, haar_bin_probabilities(edges, n_qubits))
 
 
 def expressibility(
