@@ -13,7 +13,7 @@ from qgan_helpers.quantum.circuits import (
     amplitude_encoding,
     angle_encoding,
     as_wires,
-    count_parameters,
+    count_angles,
     normalise_latent,
     patch_ansatz,
     patch_layer,
@@ -227,8 +227,8 @@ def test_wire_labels_and_gate_counts():
 
 def test_shapes_and_parameter_counts():
     assert seed_weight_shape(2, 4) == (2, 4, 3) and patch_weight_shape(6, 5) == (6, 5)
-    assert count_parameters(seed_weight_shape(2, 4)) == 24
-    assert count_parameters(patch_weight_shape(6, 5)) == 30
+    assert count_angles(seed_weight_shape(2, 4)) == 24
+    assert count_angles(patch_weight_shape(6, 5)) == 30
 
 
 # -- bad input: clear messages that name the argument ----------------------------------------------------

@@ -30,7 +30,7 @@ __all__ = [
     "angle_encoding",
     "amplitude_encoding",
     "normalise_latent",
-    "count_parameters",
+    "count_angles",
 ]
 
 WireSpec = int | Sequence[Any]
@@ -307,12 +307,24 @@ def amplitude_encoding(z: Any, wires: WireSpec) -> None:
     qml.StatePrep(state, wires=wires)
 
 
-def count_parameters(shape: Sequence[int]) -> int:
-    """Number of trainable angles in a weight tensor of the given shape.
+def count_angles(shape: Sequence[int]) -> int:
+    """Number of trainable angles in a weight tensor of the given shape (the product of its sizes).
+
+    Counts the angles of a circuit from its weight shape, before any module exists; the trainable
+    parameters of a built torch module are :func:`qgan_helpers.metrics.count_parameters`.
+
+    Parameters
+    ----------
+    shape : sequence of int
+        A weight shape, e.g. ``seed_weight_shape(layers, n_qubits)``.
+
+    Returns
+    -------
+    int
 
     Examples
     --------
-    >>> count_parameters(seed_weight_shape(2, 4))
+    >>> count_angles(seed_weight_shape(2, 4))
     24
     """
     return int(math.prod(shape))
