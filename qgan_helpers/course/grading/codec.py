@@ -243,16 +243,13 @@ def _array(blobs: list[bytes], index: Any) -> Any:
     return arr
 
 
-def _dec(node: Any, blobs: list[bytes], depth: int, rebuild_module: Callable[[dict, Callable], Any] | None) -> Any:
-    if depth > MAX_DEPTH + 2:
-        raise DecodeError("data nested too deeply")
-    if not isinstance(node, dict) or not isinstance(node.get("t"), str):
-        raise DecodeError(f"expected a tagged value, got {type(node).__name__}")
-    tag = node["t"]
+_SCALAR_TAGS = ("none", "bool", "int", "float", "complex", "str")
+_CONTAINER_TAGS = ("list", "tuple", "dict")
+_ARRAY_TAGS = ("npscalar", "ndarray", "tensor", "generator")
 
-    def sub(x: Any) -> Any:
-        return _dec(x, blobs, depth + 1, rebuild_module)
 
+def _dec_scalar(tag: str, node: dict) -> Any:
+    """A ``none``/``bool``/``int``/``float``/``complex``/``str`` node."""
     if tag == "none":
         return None
     if tag == "bool":
@@ -268,29 +265,35 @@ def _dec(node: Any, blobs: list[bytes], depth: int, rebuild_module: Callable[[di
         return _float(node.get("v"))
     if tag == "complex":
         return complex(_float(node.get("re")), _float(node.get("im")))
-    if tag == "str":
-        if not isinstance(node.get("v"), str):
-            raise DecodeError("a str that is not a str")
-        return node["v"][:MAX_STR]
+    if not isinstance(node.get("v"), str):
+        raise DecodeError("a str that is not a str")
+    return node["v"][:MAX_STR]
+
+
+def _dec_container(tag: str, node: dict, sub: Callable[[Any], Any]) -> Any:
+    """A ``list``/``tuple``/``dict`` node; ``sub`` decodes one element one level deeper."""
     if tag in ("list", "tuple"):
         items = node.get("v")
         if not isinstance(items, list) or len(items) > MAX_ITEMS:
             raise DecodeError(f"a malformed {tag}")
         out = [sub(v) for v in items]
         return out if tag == "list" else tuple(out)
-    if tag == "dict":
-        keys, values = node.get("k"), node.get("v")
-        if not isinstance(keys, list) or not isinstance(values, list) or len(keys) != len(values) or len(keys) > MAX_ITEMS:
-            raise DecodeError("a malformed dict")
-        out = {}
-        for k, v in zip(keys, values):
-            key = sub(k)
-            try:
-                hash(key)
-            except TypeError as exc:
-                raise DecodeError("a dict key that cannot be hashed") from exc
-            out[key] = sub(v)
-        return out
+    keys, values = node.get("k"), node.get("v")
+    if not isinstance(keys, list) or not isinstance(values, list) or len(keys) != len(values) or len(keys) > MAX_ITEMS:
+        raise DecodeError("a malformed dict")
+    out = {}
+    for k, v in zip(keys, values):
+        key = sub(k)
+        try:
+            hash(key)
+        except TypeError as exc:
+            raise DecodeError("a dict key that cannot be hashed") from exc
+        out[key] = sub(v)
+    return out
+
+
+def _dec_array(tag: str, node: dict, blobs: list[bytes]) -> Any:
+    """An ``npscalar``/``ndarray``/``tensor``/``generator`` node, rebuilt from its ``.npy`` blob."""
     if tag == "npscalar":
         import numpy as np
 
@@ -300,24 +303,39 @@ def _dec(node: Any, blobs: list[bytes], depth: int, rebuild_module: Callable[[di
         return arr[()] if isinstance(arr[()], np.generic) else arr.dtype.type(arr[()])
     if tag == "ndarray":
         return _array(blobs, node.get("b"))
-    if tag == "tensor":
-        import torch
+    import torch
 
+    if tag == "tensor":
         arr = _array(blobs, node.get("b"))
         dtype = node.get("dtype")
         if not isinstance(dtype, str) or not isinstance(getattr(torch, dtype, None), torch.dtype):
             raise DecodeError(f"an unknown tensor dtype {dtype!r:.40}")
         return torch.from_numpy(arr.copy()).to(getattr(torch, dtype))
-    if tag == "generator":
-        import torch
+    state = _array(blobs, node.get("b"))
+    gen = torch.Generator()
+    try:
+        gen.set_state(torch.from_numpy(state.astype("uint8")))
+    except Exception as exc:  # noqa: BLE001
+        raise DecodeError(f"a malformed random generator state: {exc}") from exc
+    return gen
 
-        state = _array(blobs, node.get("b"))
-        gen = torch.Generator()
-        try:
-            gen.set_state(torch.from_numpy(state.astype("uint8")))
-        except Exception as exc:  # noqa: BLE001
-            raise DecodeError(f"a malformed random generator state: {exc}") from exc
-        return gen
+
+def _dec(node: Any, blobs: list[bytes], depth: int, rebuild_module: Callable[[dict, Callable], Any] | None) -> Any:
+    if depth > MAX_DEPTH + 2:
+        raise DecodeError("data nested too deeply")
+    if not isinstance(node, dict) or not isinstance(node.get("t"), str):
+        raise DecodeError(f"expected a tagged value, got {type(node).__name__}")
+    tag = node["t"]
+
+    def sub(x: Any) -> Any:
+        return _dec(x, blobs, depth + 1, rebuild_module)
+
+    if tag in _SCALAR_TAGS:
+        return _dec_scalar(tag, node)
+    if tag in _CONTAINER_TAGS:
+        return _dec_container(tag, node, sub)
+    if tag in _ARRAY_TAGS:
+        return _dec_array(tag, node, blobs)
     if tag == "op":
         return _decode_op(node, sub)
     if tag == "module":
