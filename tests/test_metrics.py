@@ -1,5 +1,5 @@
 """Tests of qgan_helpers.metrics: MMD² conventions and reference numbers, the median heuristic, the digit
-classifier, parameter counts. The image suite is tested in test_metrics_suite.py."""
+classifier, parameter counts, the pixel spread and the mean squared pair distance. The image suite is tested in test_metrics_suite.py."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from qgan_helpers.metrics import (
     classifier_score,
     count_parameters,
     digit_classifier,
-    diversity,
+    mean_squared_pair_distance,
     median_heuristic,
     mmd2,
+    pixel_spread,
 )
 
 
@@ -184,16 +185,27 @@ def test_count_parameters_counts_only_trainable():
         count_parameters([1, 2])
 
 
-# ---------------------------------------------------------------------------------------------- diversity
-def test_diversity_against_loops(zeros):
+# ---------------------------------------------------------------------------------------------- sample spread
+def test_mean_squared_pair_distance_against_loops(zeros):
     x = zeros[:12].reshape(12, -1)
     pairs = [np.sum((x[i] - x[j]) ** 2) for i in range(12) for j in range(12) if i != j]
-    assert diversity(zeros[:12]) == pytest.approx(np.mean(pairs), rel=1e-12)
-    assert diversity(torch.tensor(zeros[:12])) == pytest.approx(np.mean(pairs), rel=1e-12)
-    assert diversity(np.repeat(zeros[:1], 5, axis=0)) == pytest.approx(0.0, abs=1e-12)
-    assert 2.5 < diversity(zeros) < 4.0
+    assert mean_squared_pair_distance(zeros[:12]) == pytest.approx(np.mean(pairs), rel=1e-12)
+    assert mean_squared_pair_distance(torch.tensor(zeros[:12])) == pytest.approx(np.mean(pairs), rel=1e-12)
+    assert mean_squared_pair_distance(np.repeat(zeros[:1], 5, axis=0)) == pytest.approx(0.0, abs=1e-12)
+    assert 2.5 < mean_squared_pair_distance(zeros) < 4.0
     with pytest.raises(ValueError, match="samples: expected at least 2 samples"):
-        diversity(zeros[:1])
+        mean_squared_pair_distance(zeros[:1])
+
+
+def test_pixel_spread_is_the_largest_pixel_std(zeros):
+    x = torch.tensor(zeros[:20], dtype=torch.float32)
+    assert pixel_spread(x) == float(x.reshape(20, -1).std(dim=0).max())  # same numbers as the inline form
+    assert pixel_spread(zeros[:20]) == pytest.approx(float(np.asarray(zeros[:20]).reshape(20, -1).std(0, ddof=1).max()))
+    assert pixel_spread(np.repeat(zeros[:1], 5, axis=0)) == 0.0  # a generator that ignores its noise
+    with pytest.raises(ValueError, match="samples: expected at least 2 samples"):
+        pixel_spread(zeros[:1])
+    with pytest.raises(TypeError, match="samples: expected an array or tensor of numbers"):
+        pixel_spread([["a", "b"], ["c", "d"]])
 
 
 # ---------------------------------------------------------------------------------------------- median heuristic
