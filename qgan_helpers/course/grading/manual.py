@@ -75,7 +75,7 @@ MANUAL_ITEMS: tuple[ManualItem, ...] = (
                 "explains why the parameter count must match (capacity, not architecture, would otherwise win)"),
     _discussion("measuring", "The PCA-Gaussian is hard to tell from real zeros but covers few of them. Which of the "
                 "two would you rather have, and which measure would you report to a sceptical reader?",
-                "distinguishes fidelity (two-sample test) from diversity (coverage)",
+                "distinguishes fidelity (two-sample test) from variety (recall and coverage)",
                 "chooses a measure and justifies it for the reader's doubt"),
     _discussion("devices", "Which simulator would you pick for 12 qubits with noise, and why?",
                 "picks default.mixed (or a noise-capable device) and not a state-vector simulator",
