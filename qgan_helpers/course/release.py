@@ -11,11 +11,9 @@
         requirements.txt, pyproject.toml, postBuild (Binder), .gitignore
     _build/student/qgan-course-student.zip   the same folder as one download
 
-A release notebook is its instructor notebook with: the ``{solution}`` dropdowns removed; the
-book's hidden self-test cells (tag ``remove-cell``) that run a reference solution removed; the
-sentence that points to ``ex.solution()`` removed from the exercise text; visible cells that use a
-reference solution (and the cells that use what they computed) replaced by a short note; outputs
-cleared. In the student package :meth:`~qgan_helpers.course.checks.Exercise.solution` says that solutions
+A release notebook is its instructor notebook without anything of a solution
+(:func:`~qgan_helpers.course.student_notebooks.release_notebook`, importable from here too). In the
+student package :meth:`~qgan_helpers.course.checks.Exercise.solution` says that solutions
 are not included and ``load_solution()`` raises :class:`~qgan_helpers.course.checks.SolutionNotShipped`.
 
 :func:`release_leaks` proves the result: no line or search word of any reference solution, and no
@@ -31,15 +29,17 @@ Examples
 
 from __future__ import annotations
 
-import ast
-import copy
 import json
 import re
 import shutil
 import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
+
+from qgan_helpers.course.leaks import _html_variants, book_texts, solution_fingerprints
+from qgan_helpers.course.student_notebooks import RELEASE_NOTE, _source, release_notebook
 
 __all__ = [
     "ROOT",
@@ -57,125 +57,11 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parents[2]
 ZIP_NAME = "qgan-course-student.zip"
-#: What replaces a cell that used a reference solution.
-RELEASE_NOTE = (
-    "*Student edition:* a cell here used the reference solution of an exercise (or a value computed "
-    "from it), which this edition does not include. The instructor edition of the page shows its result."
-)
 # Instructor-only parts of the package: the solutions and the tools that build releases and grade.
-_EXCLUDED = ("course/solutions", "course/grading", "course/release.py", "course/edition.py", "grading.py")
-_SOLUTION_USE = re.compile(r"\.load_solution\s*\(|\.solution\s*\(|\bsolutions[/.]|solution_source\s*\(")
-_POINTER = re.compile(
-    r"\s+and\s+`\w+\.solution\(\)`(?:\s+prints)?\s+(?:a|the)\s+(?:reference\s+)?solution(?=[.;,])", re.S
+_EXCLUDED = (
+    "course/solutions", "course/grading", "course/release.py", "course/edition.py", "course/leaks.py",
+    "course/student_notebooks.py", "grading.py",
 )
-_DIRECTIVE_START = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}", re.M)
-
-
-def _source(cell: Mapping[str, Any]) -> str:
-    src = cell.get("source", "")
-    return src if isinstance(src, str) else "".join(src)
-
-
-def _strip_solution_directives(text: str) -> str:
-    """``text`` without its ``{solution}`` directive blocks (backtick or colon fences, nested ones included)."""
-    out, pos = [], 0
-    for match in _DIRECTIVE_START.finditer(text):
-        if match.start() < pos or match.group("name") != "solution":
-            continue
-        fence = match.group("fence")
-        end = re.compile(rf"^{re.escape(fence)}\s*$", re.M).search(text, match.end())
-        stop = len(text) if end is None else end.end()
-        out.append(text[pos:match.start()])
-        pos = stop
-    out.append(text[pos:])
-    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip("\n")
-
-
-def _names(source: str) -> tuple[set[str], set[str]]:
-    """(names a code cell assigns, names it loads); magics and shell lines are ignored."""
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
-        return set(), set()
-    stored, loaded = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stored.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            stored |= {(a.asname or a.name).split(".")[0] for a in node.names}
-    return stored, loaded
-
-
-def _note_cell() -> dict[str, Any]:
-    return {"cell_type": "markdown", "metadata": {"qgan": {"release": "replaced"}}, "source": RELEASE_NOTE}
-
-
-def release_notebook(notebook: Mapping[str, Any], *, chapter: str | None = None) -> dict[str, Any]:
-    """The student release of one instructor notebook (a new dict; the input is not modified).
-
-    Parameters
-    ----------
-    notebook : mapping
-        The parsed ``.ipynb`` (nbformat 4 JSON).
-    chapter : str, optional
-        The chapter's name (the notebook's file stem), stored in ``metadata.qgan.chapter``.
-
-    Returns
-    -------
-    dict
-        The notebook without solution dropdowns, without hidden cells that use a reference solution,
-        without pointers to ``ex.solution()``, with every visible cell that uses a reference solution
-        (and every later cell that uses a name only such a cell defines) replaced by a note, and with
-        outputs and execution counts cleared.
-
-    Raises
-    ------
-    TypeError
-        If ``notebook`` has no list of ``cells``.
-
-    Examples
-    --------
-    >>> nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": "f = ex.load_solution()"},
-    ...                 {"cell_type": "code", "metadata": {}, "outputs": [], "source": "print(f(2))"},
-    ...                 {"cell_type": "code", "metadata": {}, "outputs": [], "source": "print(3)"}], "metadata": {}}
-    >>> [c["cell_type"] for c in release_notebook(nb)["cells"]]
-    ['markdown', 'code']
-    """
-    if not isinstance(notebook, Mapping) or not isinstance(notebook.get("cells"), list):
-        raise TypeError(f"notebook: expected a notebook dict with a list of 'cells', got {type(notebook).__name__}")
-    nb = copy.deepcopy(dict(notebook))
-    cells: list[dict[str, Any]] = []
-    tainted: set[str] = set()  # names whose value came from a reference solution
-    for cell in nb["cells"]:
-        source = _source(cell)
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if cell.get("cell_type") == "markdown":
-            text = _POINTER.sub("", _strip_solution_directives(source))
-            if text.strip():
-                cells.append({**cell, "source": text})
-            continue
-        if cell.get("cell_type") != "code":
-            cells.append(cell)
-            continue
-        if cell.get("metadata", {}).get("qgan", {}).get("colab") == "install":
-            continue  # installs the instructor repository on Colab; the release README says how to install
-        stored, loaded = _names(source)
-        uses_solution = bool(_SOLUTION_USE.search(source)) or bool(loaded & (tainted - stored))
-        if uses_solution:
-            tainted |= stored
-            if "remove-cell" not in tags and not (cells and cells[-1]["metadata"].get("qgan", {}).get("release")):
-                cells.append(_note_cell())
-            continue
-        tainted -= stored
-        cells.append({**cell, "outputs": [], "execution_count": None})
-    nb["cells"] = cells
-    meta = dict(nb.get("metadata") or {})
-    meta["qgan"] = {"release": "student", **({"chapter": chapter} if chapter else {})}
-    nb["metadata"] = meta
-    return nb
 
 
 def _excluded(rel: Path) -> bool:
@@ -392,8 +278,6 @@ def taught_texts(package: str | Path | None = None) -> list[str]:
     >>> any("{exercise}" in t for t in taught_texts())
     True
     """
-    from qgan_helpers.course.edition import book_texts
-
     root = Path(package) if package is not None else ROOT / "qgan_helpers"
     texts = list(book_texts())
     for path in sorted(root.rglob("*.py")):
@@ -415,8 +299,6 @@ def package_overlaps(package: str | Path | None = None) -> dict[str, list[str]]:
     >>> all(stem.startswith("ex_") for stem in package_overlaps())
     True
     """
-    from qgan_helpers.course.edition import book_texts, solution_fingerprints
-
     root = Path(package) if package is not None else ROOT / "qgan_helpers"
     prints = solution_fingerprints(book_texts=book_texts())
     out: dict[str, list[str]] = {}
@@ -444,7 +326,6 @@ def release_fingerprints(package: str | Path | None = None) -> dict[str, list[st
     True
     """
     from qgan_helpers.course.checks import all_exercises
-    from qgan_helpers.course.edition import solution_fingerprints
 
     taught = taught_texts(package) + [str(ex.hint_text) for ex in all_exercises()]
     prints = solution_fingerprints(book_texts=taught)
@@ -461,7 +342,7 @@ def release_leaks(
     """Every place in a release where solution text, or a way to reach it, is found.
 
     Searches every file (and every member of the zip) for every distinctive line of every reference
-    solution (:func:`qgan_helpers.course.edition.solution_fingerprints`), for a ``solutions`` folder, and in
+    solution (:func:`qgan_helpers.course.leaks.solution_fingerprints`), for a ``solutions`` folder, and in
     the notebooks for ``load_solution(``, ``.solution()``, ``literalinclude`` of a solution file and
     cells of the book's hidden self-tests.
 
@@ -492,8 +373,6 @@ def release_leaks(
     >>> release_leaks(d, fingerprints={})
     ['a.ipynb: a pointer to a solution: ex.load_solution(']
     """
-    from qgan_helpers.course.edition import _html_variants
-
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"folder: expected a release folder, got {folder}")

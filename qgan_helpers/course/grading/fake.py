@@ -62,7 +62,7 @@ def make_fake_class(out: str | Path, *, students: int = 10, chapters: tuple[str,
     """
     from qgan_helpers.course.checks import exercise
     from qgan_helpers.course.grading.job import ROOT, chapter_exercises
-    from qgan_helpers.course.release import release_notebook
+    from qgan_helpers.course.student_notebooks import release_notebook
 
     if isinstance(students, bool) or not isinstance(students, int) or students < 1:
         raise ValueError(f"students: expected a positive integer, got {students!r}")

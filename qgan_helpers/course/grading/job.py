@@ -209,7 +209,7 @@ def _run_cells(sandbox: Any, cells: list[str], budget: float) -> list[dict]:
 
 
 def _defining_cell(cells: list[str], name: str) -> int | None:
-    from qgan_helpers.course.release import _names
+    from qgan_helpers.course.student_notebooks import _names
 
     found = None
     for i, source in enumerate(cells):
@@ -334,7 +334,7 @@ def grade_submission(
         result.grades = [ExerciseGrade(label, "not attempted", f"unreadable notebook: {exc}", 0.0, pts)
                          for label, _, pts in exercises]
         return result
-    from qgan_helpers.course.release import release_notebook
+    from qgan_helpers.course.student_notebooks import release_notebook
 
     result.written = written_text(nb, release_notebook(json.loads((root / "book" / f"{chapter}.ipynb").read_text())))
     cells = _code_cells(nb)
