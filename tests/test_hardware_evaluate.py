@@ -1,4 +1,8 @@
-"""Tests of qgan_helpers.hardware.per_circuit: per-circuit TV, pixel error, shot floor, aggregation over seeds."""
+"""Tests of qgan_helpers.hardware.per_circuit: per-circuit TV, pixel error, shot floor, aggregation over seeds.
+
+The names are imported from ``per_circuit``, which re-exports them from ``error_measures``,
+``mitigation_comparison`` and ``summaries``; the doctests of all four modules run here.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,14 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import (
     DepolarizingNoise,
     device_probs,
+    error_measures,
     extrapolate_to_zero,
     mitigate_readout,
+    mitigation_comparison,
+    summaries,
     to_distribution,
 )
 from qgan_helpers.hardware import per_circuit as ce
@@ -31,6 +37,7 @@ from qgan_helpers.hardware.per_circuit import (
     summarize,
     tv_distance,
 )
+from qgan_helpers.models import PatchQuantumGenerator
 
 NOISE = DepolarizingNoise(p1=0.01, p2=0.05, readout=0.05)
 
@@ -51,8 +58,9 @@ def run(small_gen, noise4) -> ce.MitigationRun:
     return mitigation_probs(small_gen, noise4, NOISE, shots=400, seed=3)
 
 
-def test_doctests():
-    result = doctest.testmod(ce, optionflags=doctest.ELLIPSIS)
+@pytest.mark.parametrize("module", [ce, error_measures, mitigation_comparison, summaries], ids=lambda m: m.__name__)
+def test_doctests(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
 
 

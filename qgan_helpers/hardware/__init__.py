@@ -11,8 +11,10 @@ Modules (one concept each):
 * :mod:`~qgan_helpers.hardware.mitigation` -- readout-error inversion and zero-noise extrapolation;
 * :mod:`~qgan_helpers.hardware.evaluate` -- :func:`sample_on_device` / :func:`mmd2_on_device`: a trained
   patch generator on a device, with or without mitigation;
-* :mod:`~qgan_helpers.hardware.per_circuit` -- per-circuit errors beside the set-level score: total
-  variation to the ideal distribution, pixel error, shot floor, aggregation over seeds;
+* :mod:`~qgan_helpers.hardware.per_circuit` -- per-circuit errors beside the set-level score, in three
+  modules: :mod:`~qgan_helpers.hardware.error_measures` (total variation to the ideal distribution,
+  pixel error), :mod:`~qgan_helpers.hardware.mitigation_comparison` (every mitigation setting on one
+  batch, with its shot floor) and :mod:`~qgan_helpers.hardware.summaries` (aggregation over seeds);
 * :mod:`~qgan_helpers.hardware.transpile` -- depth and two-qubit counts after transpilation (chain vs ring);
 * :mod:`~qgan_helpers.hardware.budgets` -- circuit executions per training step (``qml.Tracker``), shots, time;
 * :mod:`~qgan_helpers.hardware.finetune` -- noise-aware fine-tuning with SPSA;
@@ -24,14 +26,7 @@ stays fast and :mod:`~qgan_helpers.hardware.remote` can answer "not configured" 
 
 from __future__ import annotations
 
-from qgan_helpers.hardware.per_circuit import (
-    aggregate_seeds,
-    circuit_errors,
-    mitigation_errors,
-    mitigation_probs,
-    pixel_error,
-    tv_distance,
-)
+from qgan_helpers.hardware.error_measures import circuit_errors, pixel_error, tv_distance
 from qgan_helpers.hardware.evaluate import (
     MITIGATIONS,
     ZNE_SCALES,
@@ -43,6 +38,7 @@ from qgan_helpers.hardware.evaluate import (
     sample_on_device,
 )
 from qgan_helpers.hardware.mitigation import apply_confusion, extrapolate_to_zero, mitigate_readout, to_distribution
+from qgan_helpers.hardware.mitigation_comparison import mitigation_errors, mitigation_probs
 from qgan_helpers.hardware.noise import (
     CI_BACKENDS,
     DepolarizingNoise,
@@ -53,6 +49,7 @@ from qgan_helpers.hardware.noise import (
 )
 from qgan_helpers.hardware.qiskit_bridge import patch_angles, patch_circuit, qasm_probabilities, qiskit_probabilities
 from qgan_helpers.hardware.runner import AerRunner, counts_to_probs, fold_circuit
+from qgan_helpers.hardware.summaries import aggregate_seeds
 
 __all__ = [
     "aggregate_seeds",
