@@ -125,7 +125,8 @@ def profile(gen: PatchQuantumGenerator, noise: torch.Tensor, method: str, n: int
     stats = pstats.Stats(prof)
     total = stats.total_tt  # type: ignore[attr-defined]
     backward = _tot(stats, "run_backward")
-    post = _cum(stats, "qgan_helpers/quantum/measurement.py", "postselect") + _cum(stats, "qgan_helpers/quantum/measurement.py", "to_pixels")
+    postselection_file = "qgan_helpers/quantum/postselection.py"
+    post = _cum(stats, postselection_file, "postselect") + _cum(stats, postselection_file, "to_pixels")
     if method == "lean":
         replay = _cum(stats, "qgan_helpers/models/replay.py", "probs")
         pennylane_matrices = _cum(stats, "pennylane", "compute_matrix")
