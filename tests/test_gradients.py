@@ -1,4 +1,7 @@
-"""qgan_helpers.quantum.gradients: gradient variance over random initialisations, shot-noise gradient estimates."""
+"""qgan_helpers.quantum.gradients: gradient variance over random initialisations, shot-noise gradient estimates.
+
+The names come from ``gradients``, which re-exports those of ``gradient_setup`` and ``shot_gradients``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from qgan_helpers.quantum import gradients
+from qgan_helpers.quantum import gradient_setup, gradients, shot_gradients
 from qgan_helpers.quantum.circuits import seed_ansatz
 from qgan_helpers.quantum.gradients import (
     cost_observable,
@@ -26,8 +29,9 @@ from qgan_helpers.quantum.gradients import (
 
 
 def test_doctests():
-    result = doctest.testmod(gradients, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 10 and result.failed == 0
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS) for m in (gradients, gradient_setup, shot_gradients)]
+    assert all(r.attempted > 0 for r in results) and sum(r.attempted for r in results) >= 10
+    assert sum(r.failed for r in results) == 0
 
 
 # -- hand-computed cases ------------------------------------------------------------------------------
