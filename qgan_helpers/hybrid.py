@@ -50,7 +50,7 @@ the raw pixels and on random features of the same dimension, on a held-out split
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,8 @@ import torch
 from torch import nn
 
 from qgan_helpers import validation
-from qgan_helpers.training import Checkpoint, SampleGridCallback, _plain, mmd_evaluator, train_gan
+from qgan_helpers.training import Checkpoint, SampleGridCallback, mmd_evaluator, train_gan
+from qgan_helpers.training.jsonable import to_plain
 
 __all__ = [
     "VARIANTS",
@@ -394,7 +395,7 @@ def train_hybrid_qgan(
         "digit": None,
         "n_classes": 0,
         "data_source": str(data.source),
-        "settings": _plain(settings),
+        "settings": to_plain(settings),
     }
     provenance = {"seed": int(seed), "steps": history.steps, "variant": variant, "data_source": str(data.source)}
     return Checkpoint(generator=generator, config=config, history=history, provenance=provenance)
@@ -535,8 +536,8 @@ def feature_table(
         ``{"features": name, "dim": d, "accuracy": held-out accuracy}`` per row.
     """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
     from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     (x_tr, y_tr), (x_te, y_te) = train, test
     x_tr, x_te = _images("train", x_tr), _images("test", x_te)
