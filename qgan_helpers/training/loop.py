@@ -1,10 +1,11 @@
 """The training loop: :func:`train_gan`, one loop for all the course's GANs.
 
-Each step draws a batch of real images and a batch of noise, updates the discriminator (or
-critic) and then the generator, with optional stabilisers (one-sided label smoothing, an R1
-penalty, an exponential moving average of the generator's weights, a learning-rate schedule),
-evaluates every few steps and calls the callbacks; everything lands in a
-:class:`~qgan_helpers.training.History`.
+:func:`train_gan` reads as the outline of the algorithm: check the arguments
+(:mod:`~qgan_helpers.training.options`), set up the game (:mod:`~qgan_helpers.training.game`: the
+optimisers, schedules, EMA and batches), then for each step play it, record it, evaluate every few
+steps and call the callbacks; at the end the EMA weights are loaded into the generator. The watching
+-- evaluation and callbacks on the weights to look at -- is :class:`_Watch`; the progress bar is
+``tqdm`` on stderr.
 """
 
 from __future__ import annotations
@@ -16,88 +17,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
-from qgan_helpers import validation
-from qgan_helpers.training.history import Callback, History, check_callbacks
-from qgan_helpers.training.jsonable import to_plain
-from qgan_helpers.training.losses import (
-    check_loss_options,
-    d_summary,
-    discriminator_loss,
-    generator_loss,
-    gradient_penalty,
-    r1_penalty,
-)
-from qgan_helpers.training.noise import (
-    NOISE_KINDS,
-    call_generator,
-    check_module,
-    is_conditional,
-    latent_dim_of,
-    sample_noise,
-)
+from qgan_helpers.training.game import Game, StepRecord
+from qgan_helpers.training.history import Callback, History
+from qgan_helpers.training.options import TrainOptions, check_options
 
 __all__ = ["train_gan"]
-
-
-def _real_data(real_data: Any, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    labels = None
-    if hasattr(real_data, "images") and hasattr(real_data, "labels"):
-        images, labels = real_data.images, real_data.labels
-    elif isinstance(real_data, (tuple, list)) and len(real_data) == 2:
-        images, labels = real_data
-    else:
-        images = real_data
-    try:
-        images = torch.as_tensor(np.asarray(images.cpu() if isinstance(images, torch.Tensor) else images), dtype=torch.float32)
-    except (TypeError, ValueError):
-        raise TypeError(f"real_data: expected images (N, ...) or a pair (images, labels), got {type(real_data).__name__}") from None
-    if images.ndim < 2 or images.shape[0] < 1:
-        raise ValueError(f"real_data: expected images of shape (N, ...) with N >= 1, got {tuple(images.shape)}")
-    if not torch.isfinite(images).all():
-        raise ValueError("real_data: expected finite pixel values, got NaN or infinity")
-    images = images.reshape(images.shape[0], -1)
-    if conditional:
-        if labels is None:
-            raise ValueError("real_data: conditional=True needs a pair (images, labels)")
-        labels = torch.as_tensor(np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels))
-        if labels.shape != (images.shape[0],) or labels.dtype.is_floating_point:
-            raise ValueError(f"real_data: expected integer labels of shape ({images.shape[0]},), got {tuple(labels.shape)} {labels.dtype}")
-        labels = labels.long()
-    else:
-        labels = None
-    return images, labels
-
-
-@contextlib.contextmanager
-def _swapped(module: nn.Module, state: dict[str, torch.Tensor] | None) -> Iterator[nn.Module]:
-    """Temporarily load ``state`` (e.g. EMA weights) into ``module``; eval mode and no gradients inside."""
-    was_training = module.training
-    backup = None
-    if state is not None:
-        backup = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        module.load_state_dict(state)
-    module.eval()
-    try:
-        with torch.no_grad():
-            yield module
-    finally:
-        if backup is not None:
-            module.load_state_dict(backup)
-        module.train(was_training)
-
-
-def _lr_lambda(schedule: str, steps: int, final_fraction: float) -> Callable[[int], float]:
-    if schedule == "constant":
-        return lambda i: 1.0
-    if schedule == "linear":
-        return lambda i: 1.0 - (1.0 - final_fraction) * min(i, steps) / steps
-    if schedule == "cosine":
-        return lambda i: final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * min(i, steps) / steps))
-    raise ValueError(f"lr_schedule: expected 'constant', 'linear' or 'cosine', got {schedule!r}")
 
 
 def train_gan(
@@ -225,182 +152,111 @@ def train_gan(
     >>> h.settings["loss"], h.settings["d_steps"], len(h.d_real)
     ('wgan-gp', 5, 2)
     """
-    from tqdm.auto import tqdm
-
-    check_module("generator", generator)
-    check_module("discriminator", discriminator)
-    steps = validation.positive_int("steps", steps)
-    batch_size = validation.positive_int("batch_size", batch_size)
-    lr_g = validation.positive_number("lr_g", lr_g)
-    lr_d = validation.positive_number("lr_d", lr_d)
-    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-        raise ValueError(f"betas: expected a pair of numbers in [0, 1), got {betas!r}")
-    betas = tuple(validation.number("betas", b, 0, 1, high_open=True) for b in betas)
-    label_smoothing = validation.number("label_smoothing", label_smoothing, 0, 1, high_open=True)
-    loss, gp_lambda, r1_gamma = check_loss_options(loss, gp_lambda, r1_gamma, label_smoothing)
-    if ema_decay is not None:
-        ema_decay = validation.number("ema_decay", ema_decay, 0, 1, high_open=True)
-    lr_final_fraction = validation.number("lr_final_fraction", lr_final_fraction, 0, 1)
-    lr_lambda = _lr_lambda(lr_schedule, steps, lr_final_fraction)
-    d_steps = validation.positive_int("d_steps", d_steps)
-    eval_every = validation.positive_int("eval_every", eval_every)
-    seed = validation.seed(seed)
-    check_callbacks(callbacks)
-    if eval_fn is not None and not callable(eval_fn):
-        raise TypeError(f"eval_fn: expected a callable eval_fn(generator) -> dict, got {type(eval_fn).__name__}")
-    if conditional and not is_conditional(generator):
-        raise ValueError("conditional: the generator has no n_classes attribute > 0; it cannot take labels")
-    images, labels = _real_data(real_data, bool(conditional))
-    n_real = images.shape[0]
-    if batch_size > n_real:
-        raise ValueError(f"batch_size: expected at most {n_real} (the number of real images), got {batch_size}")
-
-    if callable(noise):
-        dim = latent_dim
-        noise_fn = noise
-        noise_name = getattr(noise, "__qualname__", "callable")
-    else:
-        if noise not in NOISE_KINDS:
-            raise ValueError(f"noise: expected one of {list(NOISE_KINDS)} or a callable, got {noise!r}")
-        dim = latent_dim_of(generator, latent_dim)
-        noise_fn = lambda n, rng: sample_noise(n, dim, noise, generator=rng, model=generator)  # noqa: E731
-        noise_name = noise
-
-    rng = torch.Generator().manual_seed(int(seed))
-    opt_g = torch.optim.Adam([p for p in generator.parameters() if p.requires_grad], lr=lr_g, betas=betas)
-    opt_d = torch.optim.Adam([p for p in discriminator.parameters() if p.requires_grad], lr=lr_d, betas=betas)
-    sched = [torch.optim.lr_scheduler.LambdaLR(o, lr_lambda) for o in (opt_g, opt_d)]
-    ema: dict[str, torch.Tensor] | None = None
-    if ema_decay is not None:
-        ema = {k: v.detach().clone() for k, v in generator.state_dict().items()}
-
-    history = History()
-    history.settings = to_plain(
-        dict(
-            steps=steps, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, betas=list(betas), latent_dim=dim,
-            noise=noise_name, conditional=bool(conditional), loss=loss, label_smoothing=label_smoothing,
-            ema_decay=ema_decay, lr_schedule=lr_schedule, lr_final_fraction=lr_final_fraction, d_steps=d_steps,
-            r1_gamma=r1_gamma, gp_lambda=gp_lambda,
-            eval_every=eval_every, seed=int(seed), generator=type(generator).__name__,
-            discriminator=type(discriminator).__name__, torch_threads=torch.get_num_threads(),
-        )
+    options = check_options(
+        generator, discriminator, real_data, steps=steps, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, betas=betas,
+        latent_dim=latent_dim, noise=noise, conditional=conditional, loss=loss, label_smoothing=label_smoothing,
+        ema_decay=ema_decay, lr_schedule=lr_schedule, lr_final_fraction=lr_final_fraction, d_steps=d_steps,
+        r1_gamma=r1_gamma, gp_lambda=gp_lambda, callbacks=callbacks, eval_fn=eval_fn, eval_every=eval_every,
+        seed=seed, progress=progress, desc=desc,
     )
+    game = Game(generator, discriminator, options)
+    history = History(settings=options.settings(generator, discriminator))
     start, cpu_start = time.perf_counter(), time.process_time()
-
-    def run_eval(step: int) -> dict[str, float]:
-        if eval_fn is None:
-            return {}
-        t0 = time.perf_counter()
-        with _swapped(generator, ema) as g:
-            values = dict(eval_fn(g))
-        history.eval_time += time.perf_counter() - t0
-        history.eval_step.append(step)
-        for k, v in values.items():
-            v = float(v)
-            if not math.isfinite(v):
-                raise ValueError(f"eval_fn: metric {k!r} is not finite ({v}) at step {step}")
-            history.metrics.setdefault(k, []).append(v)
-        return values
-
-    order = torch.randperm(n_real, generator=rng)
-    cursor = 0
-
-    def next_batch() -> tuple[torch.Tensor, torch.Tensor | None]:
-        nonlocal order, cursor
-        if cursor + batch_size > n_real:
-            order, cursor = torch.randperm(n_real, generator=rng), 0
-        idx = order[cursor : cursor + batch_size]
-        cursor += batch_size
-        return images[idx], (None if labels is None else labels[idx])
-
-    def fake_batch(lab: torch.Tensor | None) -> torch.Tensor:
-        z = noise_fn(batch_size, rng)
-        if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[0] != batch_size:
-            raise ValueError(f"noise: expected a tensor of shape ({batch_size}, latent_dim), got {getattr(z, 'shape', z)!r}")
-        out = call_generator(generator, z, lab)
-        if out.shape[1] != images.shape[1]:
-            raise ValueError(
-                f"generator: expected {images.shape[1]} pixels per image (like real_data), got {out.shape[1]}"
-            )
-        return out
-
-    def d_logits(x: torch.Tensor, lab: torch.Tensor | None) -> torch.Tensor:
-        out = discriminator(x) if lab is None else discriminator(x, lab)
-        if not isinstance(out, torch.Tensor) or out.shape != (x.shape[0],):
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            raise ValueError(f"discriminator: expected logits of shape ({x.shape[0]},), got {shape}")
-        return out
-
-    last: dict[str, float] = dict(run_eval(0))
-    for cb in callbacks:
-        with _swapped(generator, ema) as g:
-            cb.on_train_begin(g, history)
+    watch = _Watch(game, history)
+    last = watch.evaluate(0)
+    watch.notify("on_train_begin")
     generator.train()
     discriminator.train()
-    bar = tqdm(total=steps, desc=desc, file=sys.stderr, disable=not progress, leave=True, mininterval=0.5)
+    bar = _progress_bar(options)
     try:
-        for step in range(1, steps + 1):
-            real, lab = next_batch()
-            fake = fake_batch(lab)
-            for k in range(d_steps):
-                if k > 0:
-                    real, lab = next_batch()
-                    with torch.no_grad():
-                        fake_d = fake_batch(lab)
-                else:
-                    fake_d = fake.detach()
-                if r1_gamma > 0:
-                    real = real.detach().requires_grad_(True)
-                lr_real = d_logits(real, lab)
-                lr_fake = d_logits(fake_d, lab)
-                loss_d = discriminator_loss(loss, lr_real, lr_fake, label_smoothing)
-                if r1_gamma > 0:
-                    loss_d = loss_d + r1_penalty(lr_real, real, r1_gamma)
-                if loss == "wgan-gp":
-                    loss_d = loss_d + gp_lambda * gradient_penalty(d_logits, real, fake_d, lab, rng)
-                opt_d.zero_grad(set_to_none=True)
-                loss_d.backward()
-                opt_d.step()
-            loss_g = generator_loss(loss, d_logits(fake, lab))
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            opt_g.step()
-            for s in sched:
-                s.step()
-            if ema is not None:
-                with torch.no_grad():
-                    for k, v in generator.state_dict().items():
-                        if v.dtype.is_floating_point:
-                            ema[k].mul_(ema_decay).add_(v.detach(), alpha=1 - ema_decay)
-                        else:
-                            ema[k].copy_(v)
-            ld, lg = float(loss_d.detach()), float(loss_g.detach())
-            if not (math.isfinite(ld) and math.isfinite(lg)):
-                raise FloatingPointError(f"training diverged at step {step}: loss_d={ld}, loss_g={lg}")
-            history.step.append(step)
-            history.loss_d.append(ld)
-            history.loss_g.append(lg)
-            history.d_real.append(d_summary(loss, lr_real))
-            history.d_fake.append(d_summary(loss, lr_fake))
-            if step % eval_every == 0 or step == steps:
-                last = dict(run_eval(step)) or last
-            for cb in callbacks:
-                with _swapped(generator, ema) as g:
-                    cb.on_step(step, g, history)
+        for step in range(1, options.steps + 1):
+            record = game.step(step)
+            _record(history, step, record)
+            if step % options.eval_every == 0 or step == options.steps:
+                last = watch.evaluate(step) or last
+            watch.notify("on_step", step)
             bar.update(1)
-            if step % 10 == 0 or step == steps:
-                post = {"loss_d": f"{ld:.3f}", "loss_g": f"{lg:.3f}"}
-                shown = [k for k in ("mmd2", "min_accuracy", "accuracy") if k in last][:2] or list(last)[:2]
-                post.update({k: f"{last[k]:.4f}" for k in shown})
-                bar.set_postfix(post, refresh=False)
+            if step % 10 == 0 or step == options.steps:
+                _show_progress(bar, record, last)
     finally:
         bar.close()
-    if ema is not None:
-        generator.load_state_dict(ema)
-    for cb in callbacks:
-        with _swapped(generator, None) as g:
-            cb.on_train_end(g, history)
+    game.finish()
+    watch.notify("on_train_end", averaged=False)
     generator.eval()
     history.wall_time = time.perf_counter() - start
     history.cpu_time = time.process_time() - cpu_start
     return history
+
+
+@contextlib.contextmanager
+def _swapped(module: nn.Module, state: dict[str, torch.Tensor] | None) -> Iterator[nn.Module]:
+    """Temporarily load ``state`` (e.g. EMA weights) into ``module``; eval mode and no gradients inside."""
+    was_training = module.training
+    backup = None
+    if state is not None:
+        backup = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        module.load_state_dict(state)
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        if backup is not None:
+            module.load_state_dict(backup)
+        module.train(was_training)
+
+
+class _Watch:
+    """Evaluation and callbacks, on the generator to look at: the EMA weights when EMA is on, in eval mode."""
+
+    def __init__(self, game: Game, history: History) -> None:
+        self.game, self.history = game, history
+
+    def evaluate(self, step: int) -> dict[str, float]:
+        """Run ``eval_fn`` (if any) and record its metrics at ``step``; return them ({} without ``eval_fn``)."""
+        eval_fn = self.game.options.eval_fn
+        if eval_fn is None:
+            return {}
+        t0 = time.perf_counter()
+        with _swapped(self.game.generator, self.game.ema) as g:
+            values = dict(eval_fn(g))
+        self.history.eval_time += time.perf_counter() - t0
+        self.history.eval_step.append(step)
+        for k, v in values.items():
+            v = float(v)
+            if not math.isfinite(v):
+                raise ValueError(f"eval_fn: metric {k!r} is not finite ({v}) at step {step}")
+            self.history.metrics.setdefault(k, []).append(v)
+        return dict(values)
+
+    def notify(self, hook: str, *args: Any, averaged: bool = True) -> None:
+        """Call ``hook`` (``"on_train_begin"``, ``"on_step"``, ``"on_train_end"``) of every callback.
+
+        ``averaged=False`` shows the generator's own weights (after training, when they are the EMA).
+        """
+        for callback in self.game.options.callbacks:
+            with _swapped(self.game.generator, self.game.ema if averaged else None) as g:
+                getattr(callback, hook)(*args, g, self.history)
+
+
+def _record(history: History, step: int, record: StepRecord) -> None:
+    history.step.append(step)
+    history.loss_d.append(record.loss_d)
+    history.loss_g.append(record.loss_g)
+    history.d_real.append(record.d_real)
+    history.d_fake.append(record.d_fake)
+
+
+def _progress_bar(options: TrainOptions) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=options.steps, desc=options.desc, file=sys.stderr, disable=not options.progress, leave=True,
+                mininterval=0.5)
+
+
+def _show_progress(bar: Any, record: StepRecord, last: Mapping[str, float]) -> None:
+    """The bar's postfix: the step's losses and up to two of the last evaluation's metrics."""
+    post = {"loss_d": f"{record.loss_d:.3f}", "loss_g": f"{record.loss_g:.3f}"}
+    shown = [k for k in ("mmd2", "min_accuracy", "accuracy") if k in last][:2] or list(last)[:2]
+    post.update({k: f"{last[k]:.4f}" for k in shown})
+    bar.set_postfix(post, refresh=False)
