@@ -20,7 +20,6 @@ from qgan_helpers.born.bars_stripes import (
     is_bars_and_stripes,
     n_patterns,
 )
-from qgan_helpers.born.qcbm import QCBM, _cnot_permutation, entangler_pairs, fit_qcbm, grid_pairs, qcbm_ansatz, torch_threads
 from qgan_helpers.born.metrics import (
     distribution_metrics,
     hamming_kernel_matrix,
@@ -31,9 +30,11 @@ from qgan_helpers.born.metrics import (
     valid_rate,
 )
 from qgan_helpers.born.prior import AssociativePriorCallback, PriorGAN, train_prior_gan
+from qgan_helpers.born.qcbm import QCBM, entangler_pairs, fit_qcbm, grid_pairs, qcbm_ansatz, torch_threads
 from qgan_helpers.born.runs import load_born_checkpoint, sample_bitstrings, train_prior, train_qbm, train_qcbm
-from qgan_helpers.models.discriminators import MLPDiscriminator
 from qgan_helpers.metrics import mmd2
+from qgan_helpers.models.discriminators import MLPDiscriminator
+from qgan_helpers.quantum.engine import cnot_permutation
 
 
 # --- bars and stripes -------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def test_grid_pairs_and_permutation_match_pennylane():
             qml.CNOT(wires=[a, b])
 
     mat = np.real(qml.matrix(layer, wire_order=range(4))())
-    perm = _cnot_permutation(pairs, 4).numpy()
+    perm = cnot_permutation(pairs, 4).numpy()
     assert np.array_equal(mat, np.eye(16)[perm])
 
 

@@ -9,9 +9,9 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.quantum.circuits import seed_layer
-from qgan_helpers.models.discriminators import CNNDiscriminator, MLPDiscriminator, QuantumDiscriminator
 from qgan_helpers.metrics import count_parameters
+from qgan_helpers.models.discriminators import CNNDiscriminator, MLPDiscriminator, QuantumDiscriminator
+from qgan_helpers.quantum.circuits import seed_layer
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -17,7 +17,7 @@ from qgan_helpers.models import (
     ClassicalGenerator,
     HybridQuantumGenerator,
 )
-from qgan_helpers.models.hybrid import _rot_zyx
+from qgan_helpers.quantum.engine import rot_zyx
 from qgan_helpers.hybrid import (
     HYBRID_DEFAULTS,
     SEED_SETTINGS,
@@ -84,7 +84,7 @@ def numpy_expvals(z, weights, encoding):
 # -- the circuit ----------------------------------------------------------------------------------
 def test_rot_matrices_match_pennylane():
     w = torch.tensor([[0.3, -1.2, 2.0], [1.1, 0.4, -0.7]], dtype=torch.float64)
-    got = _rot_zyx(w)
+    got = rot_zyx(w)
     for k in range(2):
         a, b, c = w[k].tolist()
         want = qml.matrix(qml.prod(qml.RZ(c, 0), qml.RY(b, 0), qml.RX(a, 0)))

@@ -4,25 +4,21 @@ A QCBM prepares ``|psi(theta)> = U(theta)|0...0>`` on ``n`` qubits and reads all
 Born rule a bit string ``x`` appears with probability ``q_theta(x) = |<x|psi(theta)>|^2``
 (Benedetti et al. 2019). No latent noise, no decoder: the circuit's randomness is the generator.
 It is trained by making ``q_theta`` match the data distribution ``p`` under the MMD loss of
-:mod:`qgan_helpers.born.metrics`.
-
-The circuit (:func:`qcbm_ansatz`)
---------------------------------
-``layers`` times: a general rotation ``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)`` on
-every qubit, then CNOTs on a list of ``pairs``. For image data the pairs follow the pixel grid
-(:func:`grid_pairs`: every horizontal neighbour pair, then every vertical one), the data-aware
-topology that Benedetti et al. found to matter; ``"ring"`` and ``"chain"`` are generic choices.
+:mod:`qgan_helpers.born.metrics`. The circuit -- ``layers`` times a ``Rot`` on every qubit, then
+CNOTs on a list of ``pairs`` that follows the pixel grid (or a ring, a chain) -- and its topologies
+are in :mod:`qgan_helpers.born.qcbm_circuit`; this module re-exports them.
 
 Speed (:class:`QCBM`)
 ---------------------
 A training step needs the exact ``2**n`` probabilities and their gradient. PennyLane's
 ``default.qubit`` with ``diff_method="backprop"`` gives them (:meth:`QCBM.qnode` is that reference),
 but at 9 qubits and 6 layers most of its time is Python overhead per gate. :class:`QCBM` therefore
-simulates the same circuit directly in torch: the rotation matrices come from PennyLane
-(``qml.Rot.compute_matrix``, one broadcast call for all gates), each layer's CNOTs are one
-permutation of the ``2**n`` amplitudes (checked against ``qml.matrix`` in the tests), and several
-independent *starts* (random initialisations) are simulated as one batch, at almost no extra cost.
-The tests check the probabilities and their gradients against the PennyLane QNode to 1e-6.
+simulates the same circuit on the shared state-vector engine (:mod:`qgan_helpers.quantum.engine`):
+the rotation matrices come from PennyLane (``qml.Rot.compute_matrix``, one broadcast call for all
+gates), each layer's CNOTs are one permutation of the ``2**n`` amplitudes
+(:func:`~qgan_helpers.quantum.engine.cnot_permutation`, checked against ``qml.matrix`` in the tests),
+and several independent *starts* (random initialisations) are simulated as one batch, at almost no
+extra cost. The tests check the probabilities and their gradients against the PennyLane QNode.
 
 Training (:func:`fit_qcbm`)
 ---------------------------
@@ -62,6 +58,8 @@ from qgan_helpers.born.metrics import (
     sample_bitstrings_from_probs,
     valid_rate,
 )
+from qgan_helpers.born.qcbm_circuit import ENTANGLERS, MAX_QUBITS, _n_qubits, entangler_pairs, grid_pairs, qcbm_ansatz
+from qgan_helpers.quantum import engine
 from qgan_helpers.quantum.measurement import check_probs
 
 __all__ = [
@@ -75,12 +73,6 @@ __all__ = [
     "fit_qcbm",
     "torch_threads",
 ]
-
-MAX_QUBITS = 12
-"""Largest register :class:`QCBM` simulates exactly (``2**12`` amplitudes, a 4096 x 4096 MMD kernel)."""
-
-ENTANGLERS = ("grid", "ring", "chain")
-"""Named CNOT topologies of :func:`entangler_pairs`."""
 
 
 @contextlib.contextmanager
@@ -115,134 +107,13 @@ def torch_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-# ----------------------------------------------------------------------------------------------
-# argument checks (counts, seeds and numbers: qgan_helpers.validation)
-# ----------------------------------------------------------------------------------------------
-def _n_qubits(n: Any) -> int:
-    return validation.integer("n_qubits", n, 1, MAX_QUBITS, hint="exact simulation keeps all 2**n amplitudes")
-
-
-# ----------------------------------------------------------------------------------------------
-# the circuit
-# ----------------------------------------------------------------------------------------------
-def grid_pairs(rows: int, cols: int) -> list[tuple[int, int]]:
-    """CNOT pairs along a ``rows x cols`` pixel grid: horizontal neighbours first, then vertical.
-
-    Qubit ``r * cols + c`` holds the pixel in row ``r``, column ``c`` (row-major, as the images
-    are flattened). Each pair is ``(control, target)`` with the control left of / above the target.
-
-    Examples
-    --------
-    >>> grid_pairs(2, 2)
-    [(0, 1), (2, 3), (0, 2), (1, 3)]
-    """
-    rows, cols = validation.positive_int("rows", rows), validation.positive_int("cols", cols)
-    horizontal = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
-    vertical = [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1) for c in range(cols)]
-    return horizontal + vertical
-
-
-def entangler_pairs(
-    entanglers: str | Sequence[Sequence[int]], n_qubits: int, grid_shape: tuple[int, int] | None = None
-) -> list[tuple[int, int]]:
-    """The CNOT ``(control, target)`` pairs of one layer.
-
-    Parameters
-    ----------
-    entanglers : {"grid", "ring", "chain"} or sequence of (int, int)
-        ``"grid"`` follows the pixel grid ``grid_shape`` (:func:`grid_pairs`); ``"ring"`` is
-        ``(0,1), (1,2), ..., (n-1,0)``; ``"chain"`` the same without the closing pair; or explicit pairs.
-    n_qubits : int
-    grid_shape : (int, int), optional
-        ``(rows, cols)`` with ``rows * cols == n_qubits``; required for ``"grid"``.
-
-    Examples
-    --------
-    >>> entangler_pairs("ring", 3)
-    [(0, 1), (1, 2), (2, 0)]
-    """
-    n = _n_qubits(n_qubits)
-    if isinstance(entanglers, str):
-        if entanglers == "grid":
-            if (
-                not isinstance(grid_shape, (tuple, list))
-                or len(grid_shape) != 2
-                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in grid_shape)
-                or grid_shape[0] * grid_shape[1] != n
-            ):
-                raise ValueError(
-                    f"grid_shape: expected (rows, cols) with rows * cols == n_qubits = {n} for entanglers='grid', "
-                    f"got {grid_shape!r}"
-                )
-            return grid_pairs(int(grid_shape[0]), int(grid_shape[1]))
-        if entanglers == "ring":
-            return [(i, (i + 1) % n) for i in range(n)] if n > 2 else [(i, i + 1) for i in range(n - 1)]
-        if entanglers == "chain":
-            return [(i, i + 1) for i in range(n - 1)]
-        raise ValueError(f"entanglers: expected one of {list(ENTANGLERS)} or a list of (control, target) pairs, got {entanglers!r}")
-    try:
-        pairs = [tuple(int(v) for v in pair) for pair in entanglers]
-    except (TypeError, ValueError):
-        raise ValueError(f"entanglers: expected one of {list(ENTANGLERS)} or a list of (control, target) pairs, got {entanglers!r}") from None
-    for pair in pairs:
-        if len(pair) != 2 or pair[0] == pair[1] or not all(0 <= v < n for v in pair):
-            raise ValueError(f"entanglers: expected pairs of two different qubits in 0..{n - 1}, got {pair!r}")
-    return pairs
-
-
-def qcbm_ansatz(weights: Any, wires: Sequence[Any] | int, pairs: Sequence[tuple[int, int]]) -> None:
-    """Queue the QCBM circuit: per layer ``qml.Rot`` on every wire, then ``qml.CNOT`` on ``pairs``.
-
-    Parameters
-    ----------
-    weights : array or tensor, shape (layers, n_wires, 3) or (B, layers, n_wires, 3)
-        ``(phi, theta, omega)`` of each ``Rot``; a leading ``B`` broadcasts (PennyLane parameter broadcasting).
-    wires : int or sequence
-        ``n`` (wires ``0..n-1``) or the wire labels.
-    pairs : sequence of (int, int)
-        CNOT ``(control, target)`` positions into ``wires``, e.g. from :func:`entangler_pairs`.
-
-    Examples
-    --------
-    >>> dev = qml.device("default.qubit", wires=2)
-    >>> @qml.qnode(dev)
-    ... def c(w):
-    ...     qcbm_ansatz(w, 2, [(0, 1)])
-    ...     return qml.probs(wires=[0, 1])
-    >>> w = np.zeros((1, 2, 3)); w[0, 0, 1] = np.pi   # RY(pi) on wire 0, then CNOT: |11>
-    >>> np.round(c(w), 6).tolist()
-    [0.0, 0.0, 0.0, 1.0]
-    """
-    labels = list(range(wires)) if isinstance(wires, (int, np.integer)) else list(wires)
-    shape = tuple(getattr(weights, "shape", np.shape(weights)))
-    if len(shape) not in (3, 4) or shape[-2:] != (len(labels), 3):
-        raise ValueError(
-            f"weights: expected shape (layers, {len(labels)}, 3), optionally with one leading batch dimension, got {shape}"
-        )
-    for layer in range(shape[-3]):
-        for i, w in enumerate(labels):
-            qml.Rot(weights[..., layer, i, 0], weights[..., layer, i, 1], weights[..., layer, i, 2], wires=w)
-        for a, b in pairs:
-            qml.CNOT(wires=[labels[a], labels[b]])
-
-
-def _cnot_permutation(pairs: Sequence[tuple[int, int]], n: int) -> torch.Tensor:
-    """Index permutation ``perm`` with ``new_state = state[perm]`` for the CNOT sequence ``pairs``.
-
-    ``CNOT(c, t)`` maps the amplitude of basis state ``k`` to ``k`` with bit ``t`` flipped when bit
-    ``c`` is 1 (bit ``w`` of the index is wire ``w``, counted from the most significant end). The tests
-    compare it with ``qml.matrix`` of the same gates.
-    """
-    k = np.arange(2**n, dtype=np.int64)
-    perm = k.copy()
-    for c, t in pairs:
-        gate = k ^ (((k >> (n - 1 - c)) & 1) << (n - 1 - t))
-        perm = perm[gate]
-    return torch.as_tensor(perm, dtype=torch.long)
-
-
 class QCBM(nn.Module):
     """A quantum circuit Born machine, simulated exactly (and in batches of random starts) in torch.
+
+    The circuit runs on the shared state-vector engine (:mod:`qgan_helpers.quantum.engine`): all
+    starts form one ``(n_starts, 2**n)`` state, each ``Rot`` is one batched matmul and each layer's
+    CNOTs one index gather -- much faster than the PennyLane QNode (:meth:`qnode`, the reference),
+    whose time at this size is mostly Python per call and per gate.
 
     Parameters
     ----------
@@ -295,7 +166,7 @@ class QCBM(nn.Module):
         gen = torch.Generator().manual_seed(self.init_seed)
         init = torch.rand(self.n_starts, self.layers, self.n_qubits, 3, generator=gen, dtype=torch.float64) * (2 * math.pi)
         self.weights = nn.Parameter(init)
-        self.register_buffer("perm", _cnot_permutation(self.pairs, self.n_qubits), persistent=False)
+        self.register_buffer("perm", engine.cnot_permutation(self.pairs, self.n_qubits), persistent=False)
 
     # -- description ---------------------------------------------------------------------------
     @property
@@ -339,14 +210,10 @@ class QCBM(nn.Module):
         n, batch = self.n_qubits, w.shape[0]
         flat = w.reshape(-1, 3)
         mats = qml.Rot.compute_matrix(flat[:, 0], flat[:, 1], flat[:, 2])  # (B*L*n, 2, 2), PennyLane's matrices
-        mats = mats.reshape(batch, self.layers, n, 1, 2, 2)
-        state = torch.zeros(batch, 2**n, dtype=torch.complex128)
-        state[:, 0] = 1.0
-        for layer in range(self.layers):
-            for i in range(n):  # Rot on wire i: a 2x2 matrix on the i-th bit of the index
-                state = torch.matmul(mats[:, layer, i], state.view(batch, 2**i, 2, -1)).reshape(batch, -1)
-            state = state[:, self.perm]  # the layer's CNOTs: a permutation of the basis states
-        return state.real**2 + state.imag**2
+        mats = mats.reshape(batch, self.layers, n, 2, 2)
+        # per layer: Rot on every wire, then the layer's CNOTs as one permutation of the basis states
+        state = engine.rotation_layers(engine.zero_state(batch, n, torch.complex128), mats, self.perm, n)
+        return engine.probabilities(state)
 
     def probs(self) -> torch.Tensor:
         """The model distribution of a single-start QCBM, shape ``(2**n,)`` (detached)."""
@@ -355,7 +222,7 @@ class QCBM(nn.Module):
         with torch.no_grad():
             return self.forward()[0]
 
-    def select(self, start: int) -> "QCBM":
+    def select(self, start: int) -> QCBM:
         """A new single-start QCBM with the angles of start ``start``."""
         start = validation.integer("start", start, 0, self.n_starts - 1)
         cfg = self.config()
@@ -495,68 +362,119 @@ def fit_qcbm(
         For a ``p_data`` that is not a distribution over ``2**n`` outcomes, ``n`` above
         ``MAX_QUBITS``, or bad hyperparameters.
     """
+    pt, n = _data_distribution(p_data)
+    steps = validation.positive_int("steps", steps)
+    n_starts = validation.positive_int("n_starts", n_starts)
+    eval_every = validation.positive_int("eval_every", eval_every)
+    lr = validation.positive_number("lr", lr)
+    seed = validation.seed(seed)
+    model = _model_for(model, n, layers, entanglers, grid_shape, n_starts, seed)
+    curves, q, wall, cpu = _train(model, pt, hamming_kernel_matrix(n, sigmas), steps, lr, eval_every, threads)
+    final = curves.loss[-1]
+    if not np.all(np.isfinite(final)):
+        raise FloatingPointError(f"training diverged: final MMD losses {final.tolist()}")
+    best = int(np.argmin(final))
+    return QCBMFit(
+        model=model.select(best).eval(),
+        best_start=best,
+        eval_step=np.asarray(curves.step),
+        loss=np.stack(curves.loss),
+        kl=np.stack(curves.kl),
+        chi=np.stack(curves.chi),
+        metrics={"mmd": float(final[best]), **distribution_metrics(pt, q[best])},
+        steps=steps,
+        wall_time=wall,
+        cpu_time=cpu,
+        settings=_settings(model, n, sigmas, steps, lr, seed, threads),
+    )
+
+
+def _data_distribution(p_data: Any) -> tuple[torch.Tensor, int]:
+    """``p_data`` as a float64 probability vector of shape (2**n,), and ``n``."""
     if isinstance(p_data, torch.Tensor):
         pt = p_data.detach().to(torch.float64)
     else:
         try:
             pt = torch.as_tensor(np.asarray(p_data, dtype=np.float64))
         except (TypeError, ValueError):
-            raise TypeError(f"p_data: expected a probability vector of shape (2**n,), got {type(p_data).__name__}") from None
+            raise validation.ArgumentTypeError(
+                f"p_data: expected a probability vector of shape (2**n,), got {type(p_data).__name__}"
+            ) from None
     if pt.ndim != 1:
         raise ValueError(f"p_data: expected one probability vector of shape (2**n,), got shape {tuple(pt.shape)}")
     n = check_probs(pt, "p_data")
     _n_qubits(n)
-    steps = validation.positive_int("steps", steps)
-    n_starts = validation.positive_int("n_starts", n_starts)
-    eval_every = validation.positive_int("eval_every", eval_every)
-    lr = validation.positive_number("lr", lr)
-    seed = validation.seed(seed)
+    return pt, n
+
+
+def _model_for(
+    model: QCBM | None,
+    n: int,
+    layers: int,
+    entanglers: str | Sequence[Sequence[int]],
+    grid_shape: tuple[int, int] | None,
+    n_starts: int,
+    seed: int,
+) -> QCBM:
+    """A fresh QCBM on ``n`` qubits (a square grid ``(r, r)`` when ``n = r * r``), or ``model`` once checked."""
     if model is None:
         if grid_shape is None and entanglers == "grid":
             r = math.isqrt(n)
             grid_shape = (r, r) if r * r == n else None
-        model = QCBM(n, layers, entanglers, grid_shape, n_starts=n_starts, init_seed=seed)
-    elif not isinstance(model, QCBM):
-        raise TypeError(f"model: expected a QCBM or None, got {type(model).__name__}")
-    elif model.n_qubits != n:
+        return QCBM(n, layers, entanglers, grid_shape, n_starts=n_starts, init_seed=seed)
+    if not isinstance(model, QCBM):
+        raise validation.ArgumentTypeError(f"model: expected a QCBM or None, got {type(model).__name__}")
+    if model.n_qubits != n:
         raise ValueError(f"model: expected a QCBM on {n} qubits (the data have 2**{n} outcomes), got {model.n_qubits}")
-    kernel = hamming_kernel_matrix(n, sigmas)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    rec_step: list[int] = []
-    rec_loss: list[np.ndarray] = []
-    rec_kl: list[np.ndarray] = []
-    rec_chi: list[np.ndarray] = []
+    return model
 
-    def record(step: int, q: torch.Tensor, loss: torch.Tensor) -> None:
+
+@dataclass
+class _Curves:
+    """The curves :func:`fit_qcbm` records: per evaluation, the step and every start's loss, KL and χ."""
+
+    step: list[int] = field(default_factory=list)
+    loss: list[np.ndarray] = field(default_factory=list)
+    kl: list[np.ndarray] = field(default_factory=list)
+    chi: list[np.ndarray] = field(default_factory=list)
+
+    def record(self, step: int, p: torch.Tensor, q: torch.Tensor, loss: torch.Tensor) -> None:
         q = q.detach()
-        rec_step.append(step)
-        rec_loss.append(loss.detach().numpy().copy())
-        rec_kl.append(np.atleast_1d(kl_divergence(pt, q)))
-        rec_chi.append(np.atleast_1d(valid_rate(pt, q)))
+        self.step.append(step)
+        self.loss.append(loss.detach().numpy().copy())
+        self.kl.append(np.atleast_1d(kl_divergence(p, q)))
+        self.chi.append(np.atleast_1d(valid_rate(p, q)))
 
+
+def _train(
+    model: QCBM, p: torch.Tensor, kernel: torch.Tensor, steps: int, lr: float, eval_every: int, threads: int | None
+) -> tuple[_Curves, torch.Tensor, float, float]:
+    """Adam on the summed MMD loss of all starts: the curves, the final ``q`` (n_starts, 2**n), wall and CPU seconds."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    curves = _Curves()
     t0, c0 = time.perf_counter(), time.process_time()
     with torch_threads(threads):
         model.train()
         for step in range(steps):
             q = model()
-            loss = mmd2_exact(pt, q, kernel)
+            loss = mmd2_exact(p, q, kernel)
             if step % eval_every == 0:
-                record(step, q, loss)
+                curves.record(step, p, q, loss)
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
             opt.step()
         with torch.no_grad():
             q = model()
-            loss = mmd2_exact(pt, q, kernel)
-        record(steps, q, loss)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    final = rec_loss[-1]
-    if not np.all(np.isfinite(final)):
-        raise FloatingPointError(f"training diverged: final MMD losses {final.tolist()}")
-    best = int(np.argmin(final))
-    chosen = model.select(best).eval()
-    metrics = {"mmd": float(final[best]), **distribution_metrics(pt, q[best])}
-    settings = {
+            loss = mmd2_exact(p, q, kernel)
+        curves.record(steps, p, q, loss)
+    return curves, q, time.perf_counter() - t0, time.process_time() - c0
+
+
+def _settings(
+    model: QCBM, n: int, sigmas: float | Sequence[float], steps: int, lr: float, seed: int, threads: int | None
+) -> dict[str, Any]:
+    """The hyperparameters of a fit, as :attr:`QCBMFit.settings` stores them."""
+    return {
         "n_qubits": n,
         "layers": model.layers,
         "entanglers": model.entanglers,
@@ -570,16 +488,3 @@ def fit_qcbm(
         "torch_threads": threads if threads is not None else torch.get_num_threads(),
         "parameters_per_start": model.n_params,
     }
-    return QCBMFit(
-        model=chosen,
-        best_start=best,
-        eval_step=np.asarray(rec_step),
-        loss=np.stack(rec_loss),
-        kl=np.stack(rec_kl),
-        chi=np.stack(rec_chi),
-        metrics=metrics,
-        steps=steps,
-        wall_time=wall,
-        cpu_time=cpu,
-        settings=settings,
-    )

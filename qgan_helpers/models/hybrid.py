@@ -2,6 +2,12 @@
 
 :class:`HybridQuantumGenerator` reproduces the generator of the course's seed article, with its
 defects as options (an unused latent, unbounded pixels); :mod:`qgan_helpers.hybrid` measures them.
+
+Its circuit runs on the shared state-vector engine (:mod:`qgan_helpers.quantum.engine`) by default
+(``method="torch"``): the latent batch is one ``(B, 2**n)`` complex state, every fused rotation
+``RZ RY RX`` one batched matmul, every CNOT chain one index gather. Why: a broadcast
+``default.qubit`` QNode (``method="qnode"``, the reference) spends most of its time in PennyLane's
+per-call and per-gate Python; the tests check that both give the same numbers and gradients.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from torch import nn
 
 from qgan_helpers import validation
 from qgan_helpers.models.common import _check_noise
+from qgan_helpers.quantum import engine
 from qgan_helpers.quantum.circuits import angle_encoding
 
 __all__ = ["HYBRID_ENCODINGS", "HYBRID_ACTIVATIONS", "HYBRID_METHODS", "HybridQuantumGenerator"]
@@ -31,39 +38,9 @@ HYBRID_ACTIVATIONS: tuple[str, ...] = ("none", "sigmoid")
 """Output activations of the hybrid decoder: ``"none"`` (the seed's: unbounded pixels) or ``"sigmoid"``."""
 
 HYBRID_METHODS: tuple[str, ...] = ("torch", "qnode")
-"""How the hybrid circuit is evaluated: ``"torch"`` = a batched state vector in torch with
-PennyLane's gate matrices (the fast default), ``"qnode"`` = one broadcast ``default.qubit`` QNode call."""
-
-
-def _cnot_chain_permutation(n: int) -> torch.Tensor:
-    """Index table of the CNOT chain ``(0,1), (1,2), ..., (n-2,n-1)`` acting on basis states.
-
-    ``new_state = state[:, perm]`` applies the whole chain (each CNOT permutes basis states).
-    Wire 0 is the most significant bit (PennyLane's order).
-    """
-    perm = np.arange(2**n)
-    for a in range(n - 1):
-        mat = np.asarray(qml.matrix(qml.CNOT(wires=[a, a + 1]), wire_order=list(range(n))).real)
-        perm = perm[np.argmax(mat, axis=1)]  # state'[k] = state[source(k)], chained in order
-    return torch.as_tensor(perm, dtype=torch.long)
-
-
-def _rot_zyx(weights: torch.Tensor) -> torch.Tensor:
-    """``RZ(c) RY(b) RX(a)`` for every ``(a, b, c)`` in ``weights`` (..., 3): complex (..., 2, 2).
-
-    The product of PennyLane's ``RX``, ``RY`` and ``RZ`` matrices written out (the tests compare it
-    with ``qml.matrix``), so one vectorised call replaces ``3 * layers * n_qubits`` small ones.
-    """
-    a, b, c = weights[..., 0], weights[..., 1], weights[..., 2]
-    ca, sa, cb, sb = torch.cos(a / 2), torch.sin(a / 2), torch.cos(b / 2), torch.sin(b / 2)
-    # RY(b) RX(a) = [[cb ca + i sb sa, -sb ca - i cb sa], [sb ca - i cb sa, cb ca - i sb sa]]
-    m00 = torch.complex(cb * ca, sb * sa)
-    m01 = torch.complex(-sb * ca, -cb * sa)
-    m10 = torch.complex(sb * ca, -cb * sa)
-    m11 = torch.complex(cb * ca, -sb * sa)
-    em = torch.exp(torch.complex(torch.zeros_like(c), -c / 2))  # RZ(c) = diag(e^{-ic/2}, e^{ic/2})
-    ep = torch.conj(em)
-    return torch.stack([torch.stack([em * m00, em * m01], -1), torch.stack([ep * m10, ep * m11], -1)], -2)
+"""How the hybrid circuit is evaluated: ``"torch"`` = the batched state vector of
+:mod:`qgan_helpers.quantum.engine` (the fast default), ``"qnode"`` = one broadcast ``default.qubit``
+QNode call."""
 
 
 class HybridQuantumGenerator(nn.Module):
@@ -73,7 +50,10 @@ class HybridQuantumGenerator(nn.Module):
     decoder (Linear + ReLU ..., Linear) -> [activation] -> pixels``.
 
     The circuit is :func:`~qgan_helpers.quantum.circuits.seed_ansatz` on ``n_qubits`` wires; its
-    ``n_qubits`` Pauli-Z expectation values (each in ``[-1, 1]``) are the decoder's input.
+    ``n_qubits`` Pauli-Z expectation values (each in ``[-1, 1]``) are the decoder's input. It runs on
+    the shared state-vector engine (:mod:`qgan_helpers.quantum.engine`; ``method="torch"``): one
+    batched torch state for the whole latent batch instead of a QNode call, whose time at this size
+    is mostly PennyLane's per-call and per-gate Python.
 
     * ``encoding="none"`` reproduces the seed: ``z`` is accepted and ignored, so every sample is
       the same image (the circuit has no input and the decoder is deterministic).
@@ -162,7 +142,8 @@ class HybridQuantumGenerator(nn.Module):
             width = h
         layers_.append(nn.Linear(width, self.n_pixels))
         self.decoder = nn.Sequential(*layers_)
-        self.register_buffer("_perm", _cnot_chain_permutation(self.n_qubits), persistent=False)
+        chain = [(a, a + 1) for a in range(self.n_qubits - 1)]
+        self.register_buffer("_perm", engine.cnot_permutation(chain, self.n_qubits), persistent=False)
         self._qnode: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -224,27 +205,14 @@ class HybridQuantumGenerator(nn.Module):
         return qml.draw(self.qnode(), decimals=2)(z, self.weights.detach().double())
 
     def _initial_state(self, z: torch.Tensor) -> torch.Tensor:
-        b, n = z.shape[0], self.n_qubits
+        """The encoded latent batch as a complex state (B, 2**n_qubits)."""
         if self.encoding == "amplitude":
             from qgan_helpers.quantum.circuits import normalise_latent
 
-            return normalise_latent(z, n).to(torch.complex128)
-        state = torch.zeros(b, 2**n, dtype=torch.complex128)
-        state[:, 0] = 1.0
+            return normalise_latent(z, self.n_qubits).to(torch.complex128)
         if self.encoding == "angle":  # RY(z_i) on |0>: the product state of cos(z_i/2)|0> + sin(z_i/2)|1>
-            c, s = torch.cos(z / 2), torch.sin(z / 2)
-            amps = torch.ones(b, 1, dtype=torch.float64)
-            for wire in range(n):
-                amps = torch.stack([amps * c[:, wire : wire + 1], amps * s[:, wire : wire + 1]], -1).reshape(b, -1)
-            state = amps.to(torch.complex128)
-        return state
-
-    def _apply_one_qubit(self, state: torch.Tensor, mat: torch.Tensor, wire: int) -> torch.Tensor:
-        """``mat`` (2, 2) or (B, 2, 2) on ``wire`` of a (B, 2**n) state."""
-        b, n = state.shape[0], self.n_qubits
-        view = state.view(b, 2**wire, 2, 2 ** (n - wire - 1))
-        m = mat.unsqueeze(-3) if mat.ndim == 3 else mat  # (B, 1, 2, 2) broadcasts over the leading block
-        return torch.matmul(m, view).view(b, 2**n)
+            return engine.ry_product_state(z).to(torch.complex128)
+        return engine.zero_state(z.shape[0], self.n_qubits, torch.complex128)
 
     def expvals(self, z: torch.Tensor, method: str | None = None) -> torch.Tensor:
         """The circuit's read-out ``<Z_i>`` for a batch of latent vectors.
@@ -275,14 +243,9 @@ class HybridQuantumGenerator(nn.Module):
                 out = torch.stack(self.qnode()(z64, w), -1).reshape(1, n)
                 return out.expand(b, n)
             return torch.stack(self.qnode()(z64, w), -1).reshape(b, n)
-        state = self._initial_state(z64)
-        mats = _rot_zyx(w)  # (layers, n, 2, 2): RZ(c) RY(b) RX(a) for every wire, in one go
-        for layer in range(self.layers):
-            for wire in range(n):
-                state = self._apply_one_qubit(state, mats[layer, wire], wire)
-            if n > 1:
-                state = state[:, self._perm]
-        probs = state.real**2 + state.imag**2
+        mats = engine.rot_zyx(w)  # (layers, n, 2, 2): RZ(c) RY(b) RX(a) for every wire, in one go
+        state = engine.rotation_layers(self._initial_state(z64), mats, self._perm if n > 1 else None, n)
+        probs = engine.probabilities(state)
         from qgan_helpers.quantum.measurement import expval_z_from_probs
 
         return expval_z_from_probs(probs)

@@ -83,7 +83,9 @@ backward). ``method="lean"`` (the default for ``default.qubit``) therefore recor
 batched state vector: the gate matrices come from PennyLane (one broadcast
 ``qml.RY.compute_matrix`` call for all rotation angles of the batch, ``qml.matrix`` for the fixed
 CZ gates, which are merged into one sign vector per layer), and each gate is one batched
-``torch.matmul``. Because ``RY`` and ``CZ`` are real matrices the replay keeps the state real
+``torch.matmul`` of the shared state-vector engine (:mod:`qgan_helpers.quantum.engine`, which the
+hybrid generator and the QCBM run on too; :class:`~qgan_helpers.models.replay.TapeReplay` compiles
+the tape into its steps). Because ``RY`` and ``CZ`` are real matrices the replay keeps the state real
 (``float64``), exactly as PennyLane's complex simulation would (the tests check values and
 gradients against ``method="loop"`` to 1e-6, and one patch against an independent NumPy
 calculation). Circuits with complex gates are refused by the lean path (use ``"broadcast"``).
@@ -120,6 +122,11 @@ class PatchQuantumGenerator(nn.Module):
 
     Noise ``z`` of shape ``(B, n_qubits)`` -> ``G`` circuits per sample -> post-selected patches of
     ``P = 2**(n_qubits - n_ancillas)`` probabilities -> output map -> images ``(B, n_pixels)``.
+
+    By default (``method="lean"``) all ``G * B`` circuits of a batch run as one batched state vector
+    on the shared engine (:mod:`qgan_helpers.quantum.engine`, through
+    :class:`~qgan_helpers.models.replay.TapeReplay`) instead of PennyLane QNode calls, whose time at
+    this size is almost all per-call and per-gate Python (see the module docstring, "Speed").
 
     Parameters
     ----------

@@ -1,9 +1,12 @@
 """The patch generator's lean path: a PennyLane tape recorded once, replayed on a batched state vector.
 
-:class:`TapeReplay` records a circuit as a PennyLane tape and replays it on a ``(N, 2**n)`` real
-state for a whole batch of angle vectors at once; ``PatchQuantumGenerator(method="lean")`` (the
-default) runs on it. Why: at the patch generator's size the time of a QNode call is almost all
-PennyLane's per-call and per-gate Python, which the replay pays once, when recording.
+:class:`TapeReplay` records a circuit as a PennyLane tape, compiles it once into a short list of
+steps of the shared state-vector engine (:mod:`qgan_helpers.quantum.engine`: one-qubit gates,
+merged diagonal runs, dense fixed gates) and replays those steps on a ``(N, 2**n)`` real state for a
+whole batch of angle vectors at once; ``PatchQuantumGenerator(method="lean")`` (the default) runs on
+it. Why: at the patch generator's size the time of a QNode call is almost all PennyLane's per-call
+and per-gate Python (tape, transforms, dispatch), which the replay pays once, when recording; a
+replay is then one PennyLane call for the gate matrices and one batched torch operation per step.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pennylane as qml
 import torch
 
 from qgan_helpers import validation
+from qgan_helpers.quantum import engine
 
 __all__ = ["TapeReplay"]
 
@@ -35,7 +39,8 @@ class TapeReplay:
     * a fixed gate -- its matrix from ``qml.matrix``; runs of fixed diagonal gates (a CZ chain)
       are merged into one sign vector.
 
-    Replaying applies the gates to a ``(N, 2**n)`` real state with batched ``torch.matmul`` and
+    Replaying applies the steps to a ``(N, 2**n)`` real state with the engine's batched primitives
+    (:func:`~qgan_helpers.quantum.engine.apply_one_qubit`, ``apply_diagonal``, ``apply_matrix``) and
     returns the probabilities, identical to ``qml.probs`` of the same circuit on ``default.qubit``.
 
     Parameters
@@ -75,7 +80,7 @@ class TapeReplay:
         ]
         self.tape = qml.tape.make_qscript(queue_fn)(*placeholders)
         wire_order = list(range(self.n_wires))
-        # steps: ["rot", gate type, k, wire] | ["diag", sign vector] | ["dense", matrix^T]
+        # steps: ["rot", gate type, k, wire] | ["diag", sign vector] | ["dense", matrix]
         steps: list[list[Any]] = []
         groups: dict[type, list[list[int]]] = {}  # gate type -> angle indices of each rotation
         last_rot: dict[int, list[Any]] = {}  # wire -> its last step, if a rotation nothing has followed yet
@@ -100,7 +105,7 @@ class TapeReplay:
                     pending = np.diag(mat) if pending is None else pending * np.diag(mat)
                 else:
                     flush()
-                    steps.append(["dense", torch.tensor(mat.T.copy())])
+                    steps.append(["dense", torch.tensor(mat)])
                 continue
             if op.num_params != 1 or len(wires) != 1:
                 raise NotImplementedError(
@@ -168,17 +173,15 @@ class TapeReplay:
             theta = padded[:, table].sum(-1) if table.shape[1] > 1 else padded[:, table[:, 0]]
             m = gate.compute_matrix(theta)  # (N, K, 2, 2): one PennyLane call per gate type
             m = m.real if m.is_complex() else m
-            mats[gate] = m.unsqueeze(1).unbind(2)  # K tensors of shape (N, 1, 2, 2)
-        state = torch.zeros(n_batch, 2**n, dtype=torch.float64)
-        state[:, 0] = 1.0
+            mats[gate] = m.unsqueeze(1).unbind(2)  # K tensors of shape (N, 1, 2, 2): apply_one_qubit's per-row form
+        state = engine.zero_state(n_batch, n)
         for step in self._steps:
             kind = step[0]
             if kind == "rot":
                 _, gate, k, wire = step
-                view = state.view(n_batch, 2**wire, 2, 2 ** (n - wire - 1))
-                state = torch.matmul(mats[gate][k], view).view(n_batch, 2**n)
+                state = engine.apply_one_qubit(state, mats[gate][k], wire, n)
             elif kind == "diag":
-                state = state * step[1]
+                state = engine.apply_diagonal(state, step[1])
             else:
-                state = state @ step[1]
-        return state * state
+                state = engine.apply_matrix(state, step[1])
+        return engine.probabilities(state)

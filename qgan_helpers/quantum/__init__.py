@@ -1,6 +1,7 @@
 """Quantum building blocks: simulators, circuits, measurement, and what the circuits can express.
 
 * :mod:`.devices` -- simulator factory, shots, memory estimates;
+* :mod:`.engine` -- the batched torch state vector the fast simulators share (patch replay, hybrid, QCBM);
 * :mod:`.circuits` -- the seed's hardware-efficient layer, the patch layer, latent encodings;
 * :mod:`.measurement` -- expectation values, probabilities, samples (checks in :mod:`.probability_checks`);
 * :mod:`.postselection` -- the patch method's readout: ancilla post-selection, probabilities to pixels;
