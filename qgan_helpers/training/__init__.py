@@ -21,6 +21,12 @@ Where each idea lives:
   :data:`CONDITIONAL_DEFAULTS`: the course's default patch-QGAN runs on the digits (what
   ``python -m qgan_helpers train patch`` executes), and the classical baseline of equal parameter
   count trained with the same budget;
+* :mod:`.recipe` -- the one mechanism every named run (the patch recipe here, the hybrid recipe in
+  :mod:`qgan_helpers.hybrid`) goes through: :func:`merge_settings` (defaults + overrides), then
+  :func:`run_recipe` (seed, build a :class:`RecipeSetup`, :func:`train_gan` with the recipe's sample
+  grid and the caller's callbacks, a :class:`Checkpoint` with config and provenance);
+* :mod:`.options` and :mod:`.game` -- :func:`train_gan`'s parts: its arguments checked once, and
+  one step of the game (batches, the discriminator's and the generator's updates, the EMA);
 * :mod:`.jsonable` -- plain JSON values of settings and provenance.
 
 Speed tip: these models are tiny, so one torch thread (``torch.set_num_threads(1)``) is usually the
@@ -47,6 +53,7 @@ from qgan_helpers.training.loop import train_gan
 from qgan_helpers.training.losses import LOSSES
 from qgan_helpers.training.noise import NOISE_KINDS, generate, sample_noise
 from qgan_helpers.training.patch_recipe import CLASSICAL_KINDS, CONDITIONAL_DEFAULTS, PATCH_DEFAULTS, train_patch_qgan
+from qgan_helpers.training.recipe import RecipeSetup, merge_settings, run_recipe
 
 __all__ = [
     "NOISE_KINDS",
@@ -68,4 +75,7 @@ __all__ = [
     "CONDITIONAL_DEFAULTS",
     "CLASSICAL_KINDS",
     "train_patch_qgan",
+    "RecipeSetup",
+    "merge_settings",
+    "run_recipe",
 ]

@@ -8,6 +8,7 @@ equal parameter count (:data:`CLASSICAL_KINDS`) with the same budget.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from torch import nn
@@ -15,9 +16,8 @@ from torch import nn
 from qgan_helpers import validation
 from qgan_helpers.training.checkpoints import Checkpoint
 from qgan_helpers.training.evaluators import mmd_evaluator
-from qgan_helpers.training.history import SampleGridCallback
-from qgan_helpers.training.jsonable import to_plain
-from qgan_helpers.training.loop import train_gan
+from qgan_helpers.training.history import Callback
+from qgan_helpers.training.recipe import RecipeSetup, merge_settings, run_recipe
 
 __all__ = ["PATCH_DEFAULTS", "CONDITIONAL_DEFAULTS", "CLASSICAL_KINDS", "train_patch_qgan"]
 
@@ -219,6 +219,7 @@ def train_patch_qgan(
     seed: int = 0,
     classical: bool = False,
     progress: bool = True,
+    callbacks: Sequence[Callback] | None = None,
     **overrides: Any,
 ) -> Checkpoint:
     """Train the course's patch QGAN on the bundled 8x8 digits with the default settings.
@@ -246,6 +247,9 @@ def train_patch_qgan(
     classical : bool
         Train the classical baseline instead (unconditional only).
     progress : bool
+    callbacks : sequence of Callback, optional
+        Passed on to :func:`~qgan_helpers.training.train_gan` (after the run's own sample grid), e.g.
+        to watch a run as it trains.
     **overrides
         Any key of :data:`PATCH_DEFAULTS` / :data:`CONDITIONAL_DEFAULTS`, e.g. ``loss="wgan-gp"``,
         ``d_steps=5``, ``reupload=True``, ``pixel_method="threshold"``.
@@ -253,7 +257,8 @@ def train_patch_qgan(
     Returns
     -------
     Checkpoint
-        Generator, config (enough to rebuild it), history and a provenance dict (without the command).
+        Generator, config (enough to rebuild it), history and a provenance dict (without the command);
+        see :func:`~qgan_helpers.training.recipe.run_recipe`, which runs the recipe's steps.
 
     Examples
     --------
@@ -262,16 +267,19 @@ def train_patch_qgan(
         ck = train_patch_qgan(0, seed=0, progress=False, steps=300, pixel_method="threshold", reupload=True)
         ck.generator.pixel_map.thresholds     # the learned black level of each patch
     """
-    from qgan_helpers.data import load_digits_tensors
-    from qgan_helpers.models import ConditionalPatchGenerator, PatchQuantumGenerator
-    from qgan_helpers.models.discriminators import MLPDiscriminator
-    from qgan_helpers.seeding import seed_everything
+    settings, digit = _patch_settings(digit, conditional, classical, overrides)
+    if conditional:
+        return run_recipe(lambda: _conditional_setup(settings), settings, seed=seed, progress=progress,
+                          callbacks=callbacks)
+    return run_recipe(lambda: _digit_setup(settings, digit, classical, seed), settings, seed=seed, progress=progress,
+                      callbacks=callbacks)
 
-    settings = dict(CONDITIONAL_DEFAULTS if conditional else PATCH_DEFAULTS)
-    unknown = sorted(set(overrides) - set(settings))
-    if unknown:
-        raise ValueError(f"overrides: unknown setting(s) {unknown}; expected keys of {sorted(settings)}")
-    settings.update(overrides)
+
+def _patch_settings(
+    digit: int | None, conditional: bool, classical: bool, overrides: dict[str, Any]
+) -> tuple[dict[str, Any], int | None]:
+    """The merged settings of a patch run and the checked digit (None when conditional)."""
+    settings = merge_settings(CONDITIONAL_DEFAULTS if conditional else PATCH_DEFAULTS, overrides)
     if settings["loss"] == "wgan-gp" and "r1_gamma" not in overrides:
         settings["r1_gamma"] = 0.0  # the gradient penalty replaces R1 (train_gan refuses both)
     if settings["classical_kind"] not in CLASSICAL_KINDS:
@@ -279,11 +287,13 @@ def train_patch_qgan(
     if conditional:
         if classical:
             raise ValueError("classical: the classical baseline is unconditional; expected classical=False with conditional=True")
-        digit = None
-    else:
-        digit = validation.integer("digit", digit, 0, 9)
-    seed_everything(seed)
-    gen_kwargs = {
+        return settings, None
+    return settings, validation.integer("digit", digit, 0, 9)
+
+
+def _generator_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    """The constructor arguments both patch generators share."""
+    return {
         "n_qubits": int(settings["n_qubits"]),
         "n_ancillas": int(settings["n_ancillas"]),
         "depth": int(settings["depth"]),
@@ -294,67 +304,88 @@ def train_patch_qgan(
         "pixel_method": settings["pixel_method"],
         "threshold_init": settings["threshold_init"],
     }
-    encoding_kwargs = {
+
+
+def _encoding_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    """How the unconditional generator encodes its noise (the conditional one encodes it once, plainly)."""
+    return {
         "upload_every": settings["upload_every"],
         "input_scaling": settings["input_scaling"],
         "input_scale_init": settings["input_scale_init"],
         "noise_per_upload": settings["noise_per_upload"],
     }
-    if conditional:
-        plain = {"upload_every": 1, "input_scaling": False, "input_scale_init": None, "noise_per_upload": False}
-        changed = sorted(k for k, v in encoding_kwargs.items() if v != plain[k])
-        if changed:
-            raise ValueError(
-                f"{changed[0]}: the conditional generator has no {', '.join(changed)} option; "
-                f"expected {plain[changed[0]]!r}, got {settings[changed[0]]!r}"
-            )
-        images, labels = load_digits_tensors(split="train")
-        held, held_labels = load_digits_tensors(split="heldout")
-        gen_kwargs["n_classes"] = 10
-        gen_kwargs["label_layers"] = None if settings["label_layers"] is None else int(settings["label_layers"])
-        gen_kwargs["label_init_scale"] = float(settings["label_init_scale"])
-        generator: nn.Module = ConditionalPatchGenerator(**gen_kwargs)
-        gen_class = "ConditionalPatchGenerator"
-        real: Any = (images, labels)
-        eval_fn = mmd_evaluator(held, labels=held_labels, classifier=True, two_sample=True)
-        discriminator = MLPDiscriminator(
-            hidden=tuple(settings["hidden"]), n_classes=10, conditioning=str(settings["conditioning"])
+
+
+def _patch_config(digit: int | None, n_classes: int) -> dict[str, Any]:
+    return {"image_shape": [8, 8], "digit": digit, "n_classes": n_classes}
+
+
+def _digit_setup(settings: dict[str, Any], digit: int, classical: bool, seed: int) -> RecipeSetup:
+    """One digit: the patch generator (or its classical baseline) against an MLP on the digit's training images."""
+    from qgan_helpers.data import load_digits_tensors
+    from qgan_helpers.models import PatchQuantumGenerator
+    from qgan_helpers.models.discriminators import MLPDiscriminator
+
+    images, _ = load_digits_tensors(int(digit), split="train")
+    held, _ = load_digits_tensors(int(digit), split="heldout")
+    eval_fn = mmd_evaluator(held, labels=int(digit), classifier=True, two_sample=True)
+    kwargs = {**_generator_kwargs(settings), **_encoding_kwargs(settings)}
+    quantum = PatchQuantumGenerator(**kwargs)
+    if classical:
+        generator, gen_class, kwargs = _classical_baseline(
+            quantum, str(settings["classical_kind"]), seed, settings["classical_budget"]
         )
     else:
-        images, _ = load_digits_tensors(int(digit), split="train")
-        held, _ = load_digits_tensors(int(digit), split="heldout")
-        real = images
-        eval_fn = mmd_evaluator(held, labels=int(digit), classifier=True, two_sample=True)
-        gen_kwargs.update(encoding_kwargs)
-        quantum = PatchQuantumGenerator(**gen_kwargs)
-        if classical:
-            generator, gen_class, gen_kwargs = _classical_baseline(
-                quantum, str(settings["classical_kind"]), seed, settings["classical_budget"]
-            )
-        else:
-            generator, gen_class = quantum, "PatchQuantumGenerator"
-        discriminator = MLPDiscriminator(hidden=tuple(settings["hidden"]))
-    callbacks = [SampleGridCallback(every=int(settings["sample_every"]), n=20 if conditional else 16, seed=seed + 1)]
-    what = "conditional" if conditional else f"digit {digit}"
-    history = train_gan(
-        generator, discriminator, real,
-        steps=int(settings["steps"]), batch_size=int(settings["batch_size"]), lr_g=float(settings["lr_g"]),
-        lr_d=float(settings["lr_d"]), conditional=conditional, ema_decay=settings["ema_decay"],
-        loss=settings["loss"], gp_lambda=settings["gp_lambda"], d_steps=settings["d_steps"],
-        r1_gamma=float(settings["r1_gamma"]), label_smoothing=float(settings["label_smoothing"]),
-        lr_schedule=str(settings["lr_schedule"]), lr_final_fraction=float(settings["lr_final_fraction"]),
-        callbacks=callbacks, eval_fn=eval_fn,
-        eval_every=int(settings["eval_every"]), seed=int(seed), progress=progress,
-        desc=f"{'classical' if classical else 'patch QGAN'} ({what})",
+        generator, gen_class = quantum, "PatchQuantumGenerator"
+    return RecipeSetup(
+        kind="classical" if classical else "patch",
+        generator=generator,
+        generator_entry={"class": gen_class, "kwargs": kwargs},
+        discriminator=MLPDiscriminator(hidden=tuple(settings["hidden"])),
+        real_data=images,
+        eval_fn=eval_fn,
+        desc=f"{'classical' if classical else 'patch QGAN'} (digit {digit})",
+        config=_patch_config(digit, 0),
+        provenance={"digit": digit, "conditional": False},
     )
-    config = {
-        "kind": "classical" if classical else ("conditional_patch" if conditional else "patch"),
-        "generator": {"class": gen_class, "kwargs": gen_kwargs},
-        "noise": "auto",
-        "image_shape": [8, 8],
-        "digit": digit,
-        "n_classes": 10 if conditional else 0,
-        "settings": to_plain(settings),
+
+
+def _conditional_setup(settings: dict[str, Any]) -> RecipeSetup:
+    """All ten digits: the conditional patch generator against a conditional MLP on the training digits."""
+    from qgan_helpers.data import load_digits_tensors
+    from qgan_helpers.models import ConditionalPatchGenerator
+    from qgan_helpers.models.discriminators import MLPDiscriminator
+
+    plain = {"upload_every": 1, "input_scaling": False, "input_scale_init": None, "noise_per_upload": False}
+    changed = sorted(k for k, v in _encoding_kwargs(settings).items() if v != plain[k])
+    if changed:
+        raise ValueError(
+            f"{changed[0]}: the conditional generator has no {', '.join(changed)} option; "
+            f"expected {plain[changed[0]]!r}, got {settings[changed[0]]!r}"
+        )
+    images, labels = load_digits_tensors(split="train")
+    held, held_labels = load_digits_tensors(split="heldout")
+    kwargs = {
+        **_generator_kwargs(settings),
+        "n_classes": 10,
+        "label_layers": None if settings["label_layers"] is None else int(settings["label_layers"]),
+        "label_init_scale": float(settings["label_init_scale"]),
     }
-    provenance = {"seed": int(seed), "steps": history.steps, "digit": digit, "conditional": bool(conditional)}
-    return Checkpoint(generator=generator, config=config, history=history, provenance=provenance)
+    generator = ConditionalPatchGenerator(**kwargs)
+    eval_fn = mmd_evaluator(held, labels=held_labels, classifier=True, two_sample=True)
+    discriminator = MLPDiscriminator(
+        hidden=tuple(settings["hidden"]), n_classes=10, conditioning=str(settings["conditioning"])
+    )
+    return RecipeSetup(
+        kind="conditional_patch",
+        generator=generator,
+        generator_entry={"class": "ConditionalPatchGenerator", "kwargs": kwargs},
+        discriminator=discriminator,
+        real_data=(images, labels),
+        eval_fn=eval_fn,
+        desc="patch QGAN (conditional)",
+        config=_patch_config(None, 10),
+        provenance={"digit": None, "conditional": True},
+        conditional=True,
+        grid_size=20,
+    )
