@@ -445,14 +445,17 @@ def build_parser() -> argparse.ArgumentParser:
         "sample",
         help="draw images (or bit strings) from a checkpoint into a .npy file",
         description="Draw N samples from a checkpoint. Image generators give float32 images of the checkpoint's "
-        "shape, (N, 8, 8) for the digits and (N, 28, 28) for the hybrid QGAN, with values in [0, 1]; for a conditional checkpoint without --digit, "
-        "sample i shows digit i %% 10. Born machines (qcbm, qbm) give int64 bit strings of shape "
+        "shape, (N, 8, 8) for the digits and (N, 28, 28) for the hybrid QGAN, with values in [0, 1]; for a "
+        "conditional checkpoint without --digit, sample i shows digit i %% 10. Born machines (qcbm, qbm) give int64 bit strings of shape "
         "(N, visible units) with values in {0, 1}.",
     )
     sample.add_argument("checkpoint", metavar="PATH.pt", help="a checkpoint written by 'train'")
     sample.add_argument("--n", type=_int("n"), required=True, help="number of images (> 0)")
     sample.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of the noise (default 0)")
-    sample.add_argument("--digit", type=_int("digit"), default=None, metavar="D", help="class to draw (conditional checkpoints only; without it sample i shows digit i %% 10)")
+    sample.add_argument(
+        "--digit", type=_int("digit"), default=None, metavar="D",
+        help="class to draw (conditional checkpoints only; without it sample i shows digit i %% 10)",
+    )
     sample.add_argument("--out", required=True, metavar="PATH.npy", help="where to write the array")
     sample.set_defaults(run=_run_sample)
     evaluate = sub.add_parser(

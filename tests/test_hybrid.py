@@ -12,12 +12,6 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.models import (
-    HYBRID_ENCODINGS,
-    ClassicalGenerator,
-    HybridQuantumGenerator,
-)
-from qgan_helpers.quantum.engine import rot_zyx
 from qgan_helpers.hybrid import (
     HYBRID_DEFAULTS,
     SEED_SETTINGS,
@@ -31,6 +25,12 @@ from qgan_helpers.hybrid import (
     shrink_accuracy,
     train_hybrid_qgan,
 )
+from qgan_helpers.models import (
+    HYBRID_ENCODINGS,
+    ClassicalGenerator,
+    HybridQuantumGenerator,
+)
+from qgan_helpers.quantum.engine import rot_zyx
 from qgan_helpers.training import load_checkpoint, save_checkpoint
 
 
@@ -255,7 +255,9 @@ def test_bad_noise_and_helpers():
         gen.expvals(torch.rand(1, 4), method="x")
     with pytest.raises(ValueError, match=r"encoding: 'direct' has no circuit"):
         HybridQuantumGenerator(encoding="direct").qnode()
-    with pytest.raises(ValueError, match=r"generator: expected a HybridQuantumGenerator with encoding 'angle' or 'amplitude', got encoding='none'"):
+    with pytest.raises(
+        ValueError, match=r"generator: expected a HybridQuantumGenerator with encoding 'angle' or 'amplitude', got encoding='none'"
+    ):
         pool_inputs(torch.rand(2, 28, 28), HybridQuantumGenerator(encoding="none"))
     with pytest.raises(ValueError, match=r"dim: expected an integer >= 1, got 0"):
         random_features(torch.rand(2, 28, 28), 0)

@@ -10,14 +10,14 @@ import pytest
 import torch
 
 from qgan_helpers.data import load_digits_tensors
-from qgan_helpers.models.discriminators import MLPDiscriminator
+from qgan_helpers.metrics import mmd2
 from qgan_helpers.models import (
     ClassicalGenerator,
     ClassicalPatchGenerator,
     ConditionalPatchGenerator,
     PatchQuantumGenerator,
 )
-from qgan_helpers.metrics import mmd2
+from qgan_helpers.models.discriminators import MLPDiscriminator
 from qgan_helpers.training import (
     CONDITIONAL_DEFAULTS,
     LOSSES,
