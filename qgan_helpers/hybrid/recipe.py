@@ -82,6 +82,10 @@ learning rate of 2e-3 (with 1e-3, a 600-step scratch run covered only 4 classes:
 leaves too little room to spread over the digits)."""
 
 
+MODEL_KEYS: tuple[str, ...] = ("n_qubits", "layers", "encoding", "decoder", "activation", "init_scale")
+"""The settings that shape the generator (the rest shape the discriminator and the training)."""
+
+
 def _settings(variant: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
     if variant not in VARIANTS:
         raise ValueError(f"variant: expected one of {VARIANTS}, got {variant!r}")
@@ -187,10 +191,6 @@ def train_hybrid_qgan(
     images, source = _training_images(data)
     return run_recipe(lambda: _hybrid_setup(variant, settings, images, source), settings, seed=int(seed),
                       progress=progress, callbacks=callbacks)
-
-
-MODEL_KEYS: tuple[str, ...] = ("n_qubits", "layers", "encoding", "decoder", "activation", "init_scale")
-"""The settings that shape the generator (the rest shape the discriminator and the training)."""
 
 
 def _training_images(data: Any) -> tuple[torch.Tensor, str]:
