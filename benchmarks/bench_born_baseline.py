@@ -46,16 +46,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from qgan_helpers.resources import results_dir
 from qgan_helpers.born.bars_stripes import bas_distribution
-from qgan_helpers.born.qcbm import QCBM, fit_qcbm
 from qgan_helpers.born.baselines import KINDS, LOSSES, effective_parameters, fit_baseline, make_baseline
 from qgan_helpers.born.metrics import sample_metrics
+from qgan_helpers.born.qcbm import QCBM, fit_qcbm
 from qgan_helpers.born.runs import QCBM_DEFAULTS, train_qcbm
-from qgan_helpers.training import package_versions
+from qgan_helpers.provenance import package_versions
+from qgan_helpers.resources import results_dir
 
 RESULTS = results_dir() / "born_baseline.json"
 LONG_STEPS = 1000
@@ -198,7 +197,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(terse=True), "cpus": os.cpu_count(),
                     "note": "a machine shared with other jobs: wall time inflated, CPU time is the quiet-machine estimate"},
         "packages": package_versions(),
-        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": "python benchmarks/bench_born_baseline.py" + (f" --seeds {args.seeds}" if args.seeds != 5 else "")
         + (f" --scan-seeds {args.scan_seeds}" if args.scan_seeds != 2 else "") + (" --quick" if args.quick else ""),
     }

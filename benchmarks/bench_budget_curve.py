@@ -26,7 +26,6 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from qgan_helpers.resources import results_dir
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "recipe": {k: v for k, v in PATCH_DEFAULTS.items()},
         "command": "python benchmarks/bench_budget_curve.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "packages": package_versions(),
     }
     RESULTS.parent.mkdir(exist_ok=True)

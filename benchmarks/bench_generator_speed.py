@@ -40,8 +40,8 @@ from pathlib import Path
 import pennylane as qml
 import torch
 
-from qgan_helpers.resources import results_dir
 from qgan_helpers.models import PatchQuantumGenerator
+from qgan_helpers.resources import results_dir
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = results_dir() / "generator_speed.json"
@@ -209,7 +209,7 @@ def main() -> None:
             "repeats_ms": [1e3 * t for t in ts],
         }
     loop_ms, demo_ms = results["loop"]["ms_per_sample"], results["lightning_ps"]["ms_per_sample"]
-    for m, r in results.items():
+    for r in results.values():
         r["speedup_vs_loop"] = loop_ms / r["ms_per_sample"]
         r["speedup_vs_lightning_ps"] = demo_ms / r["ms_per_sample"]
 
@@ -233,7 +233,7 @@ def main() -> None:
     header = f"{'method':52s} {'ms/batch':>10s} {'ms/sample':>10s} {'vs (c)':>8s} {'vs (d)':>8s}"
     print(header)
     print("-" * len(header))
-    for m, r in results.items():
+    for r in results.values():
         per_batch = "-" if r["ms_per_batch"] is None else f"{r['ms_per_batch']:.1f}"
         print(f"{r['label']:52s} {per_batch:>10s} {r['ms_per_sample']:>10.2f} "
               f"{r['speedup_vs_loop']:>7.1f}x {r['speedup_vs_lightning_ps']:>7.1f}x")

@@ -51,10 +51,10 @@ from typing import Any
 
 import torch
 
-from qgan_helpers.resources import results_dir
 from qgan_helpers.data import load_digits_tensors
-from qgan_helpers.hardware.per_circuit import SETTINGS, aggregate_seeds, median_pairwise_distance, mitigation_errors
 from qgan_helpers.hardware.evaluate import ZNE_SCALES, make_runner
+from qgan_helpers.hardware.per_circuit import SETTINGS, aggregate_seeds, median_pairwise_distance, mitigation_errors
+from qgan_helpers.resources import results_dir
 from qgan_helpers.training import CHECKPOINTS_DIR, load_checkpoint, package_versions
 
 ROOT = Path(__file__).resolve().parent
@@ -164,7 +164,7 @@ def main() -> None:
     }
     result = {
         "benchmark": "readout mitigation and ZNE on a fake IBM backend: set-level MMD² vs per-circuit errors",
-        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": "python benchmarks/bench_hardware_mitigation.py " + " ".join(sys.argv[1:]),
         "settings": {
             "checkpoint": str(CHECKPOINT.relative_to(REPO)) if CHECKPOINT.is_relative_to(REPO) else str(CHECKPOINT),

@@ -22,13 +22,12 @@ import json
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import torch
 
-from qgan_helpers.resources import results_dir
 from qgan_helpers.models import HybridQuantumGenerator
-from qgan_helpers.training import package_versions
+from qgan_helpers.provenance import package_versions
+from qgan_helpers.resources import results_dir
 
 OUT = results_dir() / "hybrid_speed.json"
 
@@ -56,7 +55,7 @@ def main() -> None:
         z = gen.sample_noise(args.batch)
         row = {}
         for method in ("torch", "qnode"):
-            def step(method=method):
+            def step(method=method, gen=gen, z=z):
                 gen.zero_grad()
                 gen.expvals(z, method=method).sum().backward()
 
@@ -91,7 +90,7 @@ def main() -> None:
         "expvals": results,
         "training_step_ms": step_ms,
         "command": "python benchmarks/bench_hybrid.py" + (f" --repeats {args.repeats}" if args.repeats != 15 else ""),
-        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": platform.platform(terse=True),
         "note": "the machine was shared with other jobs; compare the two methods within one run, not across runs",
         "packages": package_versions(),

@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan_helpers.resources import results_dir
 from qgan_helpers.hybrid import digit_score, hybrid_data, shrink
 from qgan_helpers.metrics import mmd2
+from qgan_helpers.resources import results_dir
 from qgan_helpers.training import CHECKPOINTS_DIR, package_versions
 
 OUT = results_dir() / "hybrid_quality.json"
@@ -93,7 +93,7 @@ def main() -> None:
     result = {
         "benchmark": "bench_hybrid_quality",
         "command": "python benchmarks/bench_hybrid_quality.py " + " ".join(sys.argv[1:]),
-        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "data": hybrid_data("MNIST", train=False).source,
         "target": "coverage >= 8 of 10 classes (course classifier on samples shrunk to 8x8)",
         "rows": rows,

@@ -39,7 +39,6 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from qgan_helpers.resources import results_dir
@@ -183,10 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     for n in names:
         runs = sorted(results[n], key=lambda r: r["seed"])
         block[n] = {"runs": runs, "summary": summarise(runs)}
-    from qgan_helpers.training import package_versions
+    from qgan_helpers.provenance import package_versions
 
     data["runs"].append({"command": "python benchmarks/bench_patch_ablation.py " + " ".join(sys.argv[1:] if argv is None else argv),
-                         "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                          "packages": package_versions()})
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(data, indent=1) + "\n")

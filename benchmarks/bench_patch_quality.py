@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             }
     data.setdefault("runs", []).append({
         "command": "python benchmarks/bench_patch_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "packages": package_versions()})
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "packages": package_versions()})
     RESULTS.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {RESULTS}")
     return 0

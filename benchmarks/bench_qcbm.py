@@ -30,18 +30,17 @@ import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from qgan_helpers.resources import results_dir
 from qgan_helpers.born.bars_stripes import bas_distribution
-from qgan_helpers.born.qcbm import fit_qcbm
 from qgan_helpers.born.metrics import sample_metrics
 from qgan_helpers.born.prior import PRIORS, train_prior_gan
+from qgan_helpers.born.qcbm import fit_qcbm
 from qgan_helpers.born.runs import PRIOR_DEFAULTS, QCBM_DEFAULTS
-from qgan_helpers.training import package_versions
+from qgan_helpers.provenance import package_versions
+from qgan_helpers.resources import results_dir
 
 RESULTS = results_dir() / "qcbm.json"
 TARGET = {"kl_max": 0.05, "chi_min": 0.95, "train_seconds_max": 30.0}
@@ -112,7 +111,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(terse=True), "cpus": os.cpu_count(),
                     "note": "a machine shared with other jobs: wall time inflated, CPU time is the quiet-machine estimate"},
         "packages": package_versions(),
-        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": "python benchmarks/bench_qcbm.py" + (f" --seeds {args.seeds}" if args.seeds != 10 else "")
         + (f" --prior --prior-seeds {args.prior_seeds}" if args.prior else ""),
     }

@@ -2,8 +2,8 @@
 
 A checkpoint stores its generator's class NAME; :func:`qgan_helpers.training.load_checkpoint` looks it
 up among the exported names of :data:`qgan_helpers.training.checkpoints.MODEL_MODULES` (the
-``qgan_helpers.models`` package first), skipping modules that do not exist (the old single
-``qgan_helpers.models.generators`` module), so the lookup works before and after a module split.
+``qgan_helpers.models`` package first), skipping modules that do not exist, so a checkpoint survives
+its class moving between modules.
 """
 
 from __future__ import annotations

@@ -350,7 +350,7 @@ def save_feature_network(path: str | Path, trained: TrainedFeatures, command: st
     config = {"image_size": net.image_size, "n_features": net.n_features, "channels": list(trained.settings["channels"])}
     state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     torch.save({"config": config, "state_dict": state, "accuracy": trained.accuracy}, out)
-    from qgan_helpers.training import package_versions
+    from qgan_helpers.provenance import package_versions
 
     provenance = {
         "command": command,

@@ -286,7 +286,7 @@ def evaluate_generator(
     """
     import torch
 
-    from qgan_helpers.training import generate
+    from qgan_helpers.models.sampling import generate
 
     if not isinstance(generator, torch.nn.Module):
         raise TypeError(f"generator: expected a torch.nn.Module, got {type(generator).__name__}")

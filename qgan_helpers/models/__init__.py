@@ -10,6 +10,7 @@ One module per model:
 * :mod:`.classical` -- :class:`ClassicalGenerator` and :class:`ClassicalPatchGenerator`, the baselines;
 * :mod:`.hybrid` -- :class:`HybridQuantumGenerator`, the seed article's 28x28 generator;
 * :mod:`.common` -- the noise and argument checks the generators share;
+* :mod:`.sampling` -- latent noise (:func:`sample_noise`) and images from a generator (:func:`generate`);
 * :mod:`.discriminators` -- MLP, the seed's CNN, a quantum discriminator.
 
 Every public name is re-exported here, so ``from qgan_helpers.models import PatchQuantumGenerator``
@@ -44,6 +45,9 @@ _HOME: dict[str, str] = {
     "HYBRID_ENCODINGS": "hybrid",
     "HYBRID_ACTIVATIONS": "hybrid",
     "HYBRID_METHODS": "hybrid",
+    "NOISE_KINDS": "sampling",
+    "sample_noise": "sampling",
+    "generate": "sampling",
     "MLPDiscriminator": "discriminators",
     "CNNDiscriminator": "discriminators",
     "QuantumDiscriminator": "discriminators",
@@ -76,6 +80,9 @@ __all__ = [
     "HYBRID_ENCODINGS",
     "HYBRID_ACTIVATIONS",
     "HYBRID_METHODS",
+    "NOISE_KINDS",
+    "sample_noise",
+    "generate",
     "MLPDiscriminator",
     "CNNDiscriminator",
     "QuantumDiscriminator",

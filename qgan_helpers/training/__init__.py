@@ -9,14 +9,13 @@ Where each idea lives:
 * :mod:`.losses` -- the games (:data:`LOSSES`), the players' losses and the gradient penalties;
 * :mod:`.history` -- the :class:`History` of losses per step and metrics at evaluation steps, and
   the callbacks (:class:`Callback`, :class:`SampleGridCallback`);
-* :mod:`.noise` -- :func:`sample_noise` (:data:`NOISE_KINDS`) and :func:`generate`: samples from a
-  trained generator with a fixed seed, as images;
 * :mod:`.evaluators` -- :func:`mmd_evaluator`, an ``eval_fn`` for :func:`train_gan` that records MMD²
   (and, for conditional generators, per-class MMD² and classifier accuracy) during training;
 * :mod:`.checkpoints` -- :func:`save_checkpoint`, :func:`load_checkpoint`, :func:`load_or_train`:
   ``PATH.pt`` holds the weights, the configuration and the history as plain tensors/lists/dicts
   (``torch.load(..., weights_only=True)`` reads it); ``PATH.json`` beside it holds the provenance:
-  the command, seed, steps, wall time, final metrics and package versions (:func:`package_versions`);
+  the command, seed, steps, wall time, final metrics and package versions
+  (:func:`qgan_helpers.provenance.package_versions`);
 * :mod:`.patch_recipe` -- :func:`train_patch_qgan` with :data:`PATCH_DEFAULTS` /
   :data:`CONDITIONAL_DEFAULTS`: the course's default patch-QGAN runs on the digits (what
   ``python -m qgan_helpers train patch`` executes), and the classical baseline of equal parameter
@@ -36,9 +35,14 @@ Conventions: discriminators return logits (see :mod:`qgan_helpers.models.discrim
 noise of shape ``(B, latent_dim)`` (and, if conditional, integer labels of shape ``(B,)``) to
 images of shape ``(B, n_pixels)`` with values in ``[0, 1]``.
 
-Every public name is re-exported here: ``from qgan_helpers.training import train_gan`` works.
+Every public name is re-exported here: ``from qgan_helpers.training import train_gan`` works. So are
+the three names a training run uses from lower layers: :func:`sample_noise`, :func:`generate` and
+:data:`NOISE_KINDS` (from :mod:`qgan_helpers.models.sampling`: drawing from a generator is the
+model's business, and the image measures use it without the training loop) and
+:func:`package_versions` (from :mod:`qgan_helpers.provenance`).
 """
 
+from qgan_helpers.models.sampling import NOISE_KINDS, generate, sample_noise
 from qgan_helpers.training.checkpoints import (
     CHECKPOINTS_DIR,
     Checkpoint,
@@ -51,7 +55,6 @@ from qgan_helpers.training.evaluators import mmd_evaluator
 from qgan_helpers.training.history import Callback, History, SampleGridCallback
 from qgan_helpers.training.loop import train_gan
 from qgan_helpers.training.losses import LOSSES
-from qgan_helpers.training.noise import NOISE_KINDS, generate, sample_noise
 from qgan_helpers.training.patch_recipe import CLASSICAL_KINDS, CONDITIONAL_DEFAULTS, PATCH_DEFAULTS, train_patch_qgan
 from qgan_helpers.training.recipe import RecipeSetup, merge_settings, run_recipe
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,10 +21,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from qgan_helpers.models.sampling import check_module
+from qgan_helpers.provenance import package_versions
 from qgan_helpers.resources import checkpoints_dir
 from qgan_helpers.training.history import History
 from qgan_helpers.training.jsonable import json_text, to_plain
-from qgan_helpers.training.noise import check_module
 
 __all__ = [
     "FORMAT_VERSION",
@@ -44,25 +44,6 @@ CHECKPOINTS_DIR = checkpoints_dir()
 """The package's ``checkpoints/`` folder with the shipped checkpoints (``patch_digit0_seed0.pt``,
 ``patch_conditional_seed0.pt``, ...), for :func:`load_or_train` on the pages (package data: any install
 has it, see :mod:`qgan_helpers.resources`)."""
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape a training run.
-
-    Examples
-    --------
-    >>> sorted(package_versions())[:3]
-    ['numpy', 'pennylane', 'platform']
-    """
-    from importlib import metadata
-
-    out = {"python": platform.python_version(), "platform": platform.platform(terse=True)}
-    for name in ("torch", "pennylane", "numpy", "scikit-learn", "qgan_helpers"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 @dataclass
@@ -186,15 +167,14 @@ def save_checkpoint(
 
 MODEL_MODULES: tuple[str, ...] = (
     "qgan_helpers.models",
-    "qgan_helpers.models.generators",
     "qgan_helpers.born.qcbm",
     "qgan_helpers.born.qbm",
     "qgan_helpers.born.prior",
 )
 """Modules whose ``nn.Module`` classes a checkpoint's ``config["generator"]["class"]`` may name, in the
-order they are searched: the :mod:`qgan_helpers.models` package (its exported names, ``__all__``), the
-old single module ``qgan_helpers.models.generators`` if it still exists, and the Born machines'
-modules. A module that does not exist is skipped."""
+order they are searched: the :mod:`qgan_helpers.models` package (its exported names, ``__all__``) and
+the Born machines' modules. Checkpoints store the bare class name, so they survive a class moving
+between modules (as in 0.3.0, when ``qgan_helpers.generators`` became ``qgan_helpers.models``)."""
 
 
 def _exported_class(module_name: str, name: str) -> type | None:

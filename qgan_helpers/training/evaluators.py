@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from qgan_helpers import validation
-from qgan_helpers.training.noise import generate
+from qgan_helpers.models.sampling import generate
 
 __all__ = ["mmd_evaluator"]
 

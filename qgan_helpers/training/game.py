@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from qgan_helpers.models.sampling import call_generator
 from qgan_helpers.training.losses import d_summary, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
-from qgan_helpers.training.noise import call_generator
 from qgan_helpers.training.options import TrainOptions
 
 __all__ = ["RealBatches", "StepRecord", "Game"]

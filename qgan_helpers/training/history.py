@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from qgan_helpers import validation
+from qgan_helpers.models.sampling import NOISE_KINDS, generate, is_conditional
 from qgan_helpers.training.jsonable import to_plain
-from qgan_helpers.training.noise import NOISE_KINDS, generate, is_conditional
 
 __all__ = ["History", "Callback", "check_callbacks", "SampleGridCallback"]
 

@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from qgan_helpers import validation
+from qgan_helpers.models.sampling import check_module, is_conditional, noise_function
 from qgan_helpers.training.history import Callback, check_callbacks
 from qgan_helpers.training.jsonable import to_plain
 from qgan_helpers.training.losses import check_loss_options
-from qgan_helpers.training.noise import check_module, is_conditional, noise_function
 
 __all__ = ["TrainOptions", "check_options", "lr_factor", "real_tensors"]
 
