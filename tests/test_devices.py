@@ -10,8 +10,8 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from qgan_helpers.quantum import devices
 from qgan_helpers.course.checks import exercise
+from qgan_helpers.quantum import devices
 from qgan_helpers.quantum.devices import (
     DEVICE_KIND,
     SUPPORTED_DEVICES,

@@ -115,7 +115,7 @@ def test_cost_signs_agree_with_pennylane_expectations():
     for cost in ("local", "global"):
 
         @qml.qnode(dev)
-        def circuit():
+        def circuit(cost=cost):
             qml.StatePrep(state, wires=range(n))
             return qml.expval(cost_observable(cost, n))
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pennylane as qml
@@ -16,12 +15,12 @@ import pytest
 import torch
 
 from qgan_helpers.course.grading import codec
+from qgan_helpers.course.grading.cli import Grade, exercise_labels, grade, main, to_csv
 from qgan_helpers.course.grading.job import ExerciseGrade, SubmissionResult, chapter_exercises, written_text
 from qgan_helpers.course.grading.manual import MANUAL_ITEMS, ManualItem, items_for, manual_item
 from qgan_helpers.course.grading.remote import _write_back, rebuild_module, remote_error
 from qgan_helpers.course.grading.reports import build_gradebook, read_manual_sheet, write_reports
 from qgan_helpers.course.grading.roster import read_roster
-from qgan_helpers.course.grading.cli import Grade, exercise_labels, grade, main, to_csv
 
 
 def roundtrip(value):

@@ -31,6 +31,7 @@ from qgan_helpers.course.grading.sandbox import Limits, isolation_available
 pytestmark = pytest.mark.skipif(not isolation_available(), reason="needs root and unshare (sandbox isolation)")
 
 ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = str(ROOT / "qgan_helpers/course/solutions/ex_devices_bell.py")  # what a copying student goes after
 HEADER = "from qgan_helpers.course.checks import exercise\nimport numpy as np, os, sys, glob, shutil, socket\n"
 STUBS = {label: f'ex = exercise("{label}")\n\ndef {name}(*args):\n    ...\n\nex.check({name})\n'
          for label, name, _ in chapter_exercises("devices")}
@@ -116,11 +117,14 @@ def hostile(tmp_path_factory):
             "routes = {\n"
             "  'load_solution': lambda: ex.load_solution(),\n"
             "  'solution': lambda: (exec(ex.solution(), g := {}), g['bell_probabilities'])[1],\n"
-            f"  'open': lambda: (exec(open({str(ROOT / 'qgan_helpers/course/solutions/ex_devices_bell.py')!r}).read(), g := {{}}), g['bell_probabilities'])[1],\n"
+            f"  'open': lambda: (exec(open({SOLUTION!r}).read(), g := {{}}), g['bell_probabilities'])[1],\n"
             "  'import': lambda: importlib.import_module('qgan_helpers.course.solutions.ex_devices_bell').bell_probabilities,\n"
-            f"  'editable': lambda: importlib.util.spec_from_file_location('s', {str(ROOT / 'qgan_helpers/course/solutions/ex_devices_bell.py')!r}).loader.load_module().bell_probabilities,\n"
-            f"  'glob': lambda: (exec(open(sorted(glob.glob({str(ROOT)!r} + '/**/ex_devices_bell.py', recursive=True) + glob.glob(sys.prefix + '/lib/python*/site-packages/**/ex_devices_bell.py', recursive=True))[0]).read(), g := {{}}), g['bell_probabilities'])[1],\n"
-            "  'proc': lambda: (exec(open(f'/proc/1/root{str(ROOT)}/qgan_helpers/course/solutions/ex_devices_bell.py').read(), g := {}), g['bell_probabilities'])[1],\n"
+            f"  'editable': lambda: importlib.util.spec_from_file_location('s', {SOLUTION!r}).loader.load_module().bell_probabilities,\n"
+            f"  'glob': lambda: (exec(open(sorted(glob.glob({str(ROOT)!r} + '/**/ex_devices_bell.py', recursive=True)"
+            " + glob.glob(sys.prefix + '/lib/python*/site-packages/**/ex_devices_bell.py', recursive=True))[0]).read(),"
+            " g := {}), g['bell_probabilities'])[1],\n"
+            "  'proc': lambda: (exec(open(f'/proc/1/root{str(ROOT)}/qgan_helpers/course/solutions/ex_devices_bell.py').read(),"
+            " g := {}), g['bell_probabilities'])[1],\n"
             "}\n"
             "for name, route in routes.items():\n"
             "    try:\n        ANSWERS[name] = route()\n    except Exception as e:\n        print(name, 'failed:', type(e).__name__)\n"
@@ -167,11 +171,11 @@ def test_nothing_hangs_and_a_runaway_costs_only_what_depends_on_it(hostile):
 
 
 def test_forged_verdicts_are_not_accepted(hostile):
-    assert [status(hostile, "forger", l) for l in ("bell", "shots-expval", "broadcast", "density-memory")] == ["not attempted"] * 4
+    assert [status(hostile, "forger", label) for label in ("bell", "shots-expval", "broadcast", "density-memory")] == ["not attempted"] * 4
 
 
 def test_replaced_checks_and_lying_objects_score_nothing(hostile):
-    assert [status(hostile, "replacer", l) for l in ("bell", "shots-expval", "broadcast", "density-memory")] == ["not yet"] * 4
+    assert [status(hostile, "replacer", label) for label in ("bell", "shots-expval", "broadcast", "density-memory")] == ["not yet"] * 4
 
 
 def test_no_route_to_the_reference_solution(hostile):
@@ -181,7 +185,7 @@ def test_no_route_to_the_reference_solution(hostile):
 
 
 def test_the_honest_student_gets_full_marks_next_to_them(hostile):
-    assert [status(hostile, "honest", l) for l in ("bell", "shots-expval", "broadcast", "density-memory")] == ["correct"] * 4
+    assert [status(hostile, "honest", label) for label in ("bell", "shots-expval", "broadcast", "density-memory")] == ["correct"] * 4
     totals = {r["student"]: r for r in csv.DictReader((hostile["out"] / "totals.csv").open())}
     assert totals["honest"]["devices auto"] == "4" and totals["forger"]["devices auto"] == "0"
 

@@ -7,7 +7,6 @@ import pennylane as qml
 import pytest
 import torch
 
-from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import (
     AerRunner,
     DepolarizingNoise,
@@ -31,6 +30,7 @@ from qgan_helpers.hardware import (
     to_distribution,
 )
 from qgan_helpers.hardware.qiskit_bridge import tape_to_qiskit
+from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.training import CHECKPOINTS_DIR, generate
 
 
@@ -290,7 +290,8 @@ def test_evaluation_bad_inputs(small_gen, noise3):
         device_probs(small_gen, noise3, DepolarizingNoise(0.1), mitigation="magic")
     with pytest.raises(ValueError, match="mitigation: the ideal simulator has no noise to mitigate"):
         device_probs(small_gen, noise3, "ideal", mitigation="zne")
-    with pytest.raises(TypeError, match="device: expected 'ideal', a DepolarizingNoise, a fake backend name, an AerRunner or a PennyLane device, got float"):
+    expected = "device: expected 'ideal', a DepolarizingNoise, a fake backend name, an AerRunner or a PennyLane device, got float"
+    with pytest.raises(TypeError, match=expected):
         device_probs(small_gen, noise3, 0.1)
     with pytest.raises(ValueError, match="real: expected real images"):
         mmd2_on_device(small_gen, "ideal", n=2)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import DepolarizingNoise
 from qgan_helpers.hardware.budgets import count_executions, device_time
 from qgan_helpers.hardware.finetune import spsa_finetune
 from qgan_helpers.hardware.transpile import entangler_circuit, entangler_table, ring_patch_ansatz, transpile_summary
+from qgan_helpers.models import PatchQuantumGenerator
 
 
 def test_chain_needs_no_swaps_on_a_line_ring_does():

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from qgan_helpers.models import PatchQuantumGenerator
 from qgan_helpers.hardware import AerRunner, DepolarizingNoise, mixed_qnode, qasm_probabilities
+from qgan_helpers.models import PatchQuantumGenerator
 
 
 @pytest.fixture(scope="module")

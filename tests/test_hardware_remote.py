@@ -10,7 +10,13 @@ import time
 import pytest
 
 from qgan_helpers.hardware import remote
-from qgan_helpers.hardware.remote import PROVIDERS, NotConfiguredError, missing_configuration, remote_device, remote_status
+from qgan_helpers.hardware.remote import (
+    PROVIDERS,
+    NotConfiguredError,
+    missing_configuration,
+    remote_device,
+    remote_status,
+)
 
 SECRET = "tok-SECRET-0123456789abcdef"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -127,7 +127,7 @@ class NotebookGlue:
         return key in self.literal or any(self._matches(key, parts) for parts in self.patterns)
 
 
-@lru_cache(maxsize=None)
+@cache
 def notebook_glue(name: str) -> NotebookGlue:
     return NotebookGlue(BOOK / name)
 

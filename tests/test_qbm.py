@@ -187,7 +187,8 @@ def test_bad_input_too_many_qubits_for_exact_simulation():
 
 def test_bad_input_data_shape_and_values():
     qbm = QBM(4, 2)
-    with pytest.raises(ValueError, match=r"p_data: expected a distribution over the 16 visible bit strings \(shape \(16,\)\), got shape \(8,\)"):
+    expected = r"p_data: expected a distribution over the 16 visible bit strings \(shape \(16,\)\), got shape \(8,\)"
+    with pytest.raises(ValueError, match=expected):
         qbm.nll(np.full(8, 1 / 8))
     with pytest.raises(ValueError, match="p_data: expected probabilities summing to 1"):
         fit_boltzmann(qbm, np.full(16, 0.1))

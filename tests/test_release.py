@@ -20,6 +20,7 @@ from nbclient import NotebookClient
 from qgan_helpers.course.checks import STUDENT_EDITION_NOTE, exercise
 from qgan_helpers.course.release import (
     RELEASE_NOTE,
+    _toc_chapters,
     build_release,
     package_overlaps,
     release_fingerprints,
@@ -27,7 +28,6 @@ from qgan_helpers.course.release import (
     release_notebook,
     student_package,
 )
-from qgan_helpers.course.release import _toc_chapters
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,8 +95,9 @@ def test_release_notebook_replaces_cells_that_use_a_solution_and_what_depends_on
         return {"cell_type": "code", "metadata": {"tags": list(tags)}, "outputs": [{"x": 1}], "source": src}
 
     nb = {"metadata": {}, "cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "Intro\n\n````{solution} ex-a-b\n:class: dropdown\n\n"
-                                                          "```{literalinclude} ../qgan_helpers/course/solutions/ex_a_b.py\n```\n````\n\nAfter"},
+        {"cell_type": "markdown", "metadata": {},
+         "source": "Intro\n\n````{solution} ex-a-b\n:class: dropdown\n\n"
+                   "```{literalinclude} ../qgan_helpers/course/solutions/ex_a_b.py\n```\n````\n\nAfter"},
         code("assert ex.check(ex.load_solution()).status == 'correct'", tags=["remove-cell"]),
         code("f = ex.load_solution()\nn = f(2)"),
         code("print(n + 1)"),

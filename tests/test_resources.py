@@ -8,8 +8,8 @@ from pathlib import Path
 
 import qgan_helpers
 from qgan_helpers import resources
-from qgan_helpers.course.results import RESULTS_DIR, load_result
 from qgan_helpers.born.runs import CHECKPOINT_DIR
+from qgan_helpers.course.results import RESULTS_DIR, load_result
 from qgan_helpers.training import CHECKPOINTS_DIR
 
 PACKAGE = Path(qgan_helpers.__file__).resolve().parent

@@ -20,11 +20,15 @@ import pytest
 import torch
 
 from qgan_helpers import data, hybrid, plotting, training, validation
-from qgan_helpers.born import bars_stripes, prior as born_prior, qbm, rbm, runs as born_runs
-from qgan_helpers.born import baselines as born_baseline, metrics as born_metrics, qcbm as born
+from qgan_helpers.born import bars_stripes, qbm, rbm
+from qgan_helpers.born import baselines as born_baseline
+from qgan_helpers.born import metrics as born_metrics
+from qgan_helpers.born import prior as born_prior
+from qgan_helpers.born import qcbm as born
+from qgan_helpers.born import runs as born_runs
+from qgan_helpers.hardware import budgets, noise, remote
 from qgan_helpers.models import discriminators, patch
 from qgan_helpers.quantum import circuits, devices, expressibility, gradients, measurement
-from qgan_helpers.hardware import budgets, noise, remote
 from qgan_helpers.validation import ArgumentTypeError
 
 PACKAGE = Path(validation.__file__).resolve().parent

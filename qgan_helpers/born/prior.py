@@ -41,8 +41,8 @@ import torch
 from torch import nn
 
 from qgan_helpers import validation
-from qgan_helpers.born.qcbm import QCBM, torch_threads
 from qgan_helpers.born.metrics import DEFAULT_SIGMAS, hamming_kernel_matrix, mmd2_exact
+from qgan_helpers.born.qcbm import QCBM, torch_threads
 from qgan_helpers.models import ClassicalGenerator
 from qgan_helpers.quantum.measurement import empirical_probs
 from qgan_helpers.training import Callback

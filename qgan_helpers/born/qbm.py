@@ -60,10 +60,10 @@ from torch import nn
 
 from qgan_helpers import validation
 from qgan_helpers.born.bars_stripes import all_bitstrings
-from qgan_helpers.born.qcbm import torch_threads
 from qgan_helpers.born.metrics import distribution_metrics, kl_divergence, sample_bitstrings_from_probs
-from qgan_helpers.quantum.measurement import check_probs
+from qgan_helpers.born.qcbm import torch_threads
 from qgan_helpers.born.rbm import RBM
+from qgan_helpers.quantum.measurement import check_probs
 
 __all__ = ["MAX_QUBITS", "CONNECTIVITIES", "GRADIENTS", "QBM", "BoltzmannFit", "fit_boltzmann", "transverse_field_matrix"]
 

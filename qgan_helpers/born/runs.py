@@ -34,10 +34,10 @@ from torch import nn
 
 from qgan_helpers import validation
 from qgan_helpers.born.bars_stripes import bas_distribution
-from qgan_helpers.born.qcbm import QCBM, fit_qcbm
 from qgan_helpers.born.metrics import sample_metrics
 from qgan_helpers.born.prior import PRIORS, PriorGAN, train_prior_gan
 from qgan_helpers.born.qbm import QBM, fit_boltzmann
+from qgan_helpers.born.qcbm import QCBM, fit_qcbm
 from qgan_helpers.resources import checkpoints_dir, results_dir
 from qgan_helpers.training import Checkpoint, History, load_checkpoint, save_checkpoint
 
@@ -218,7 +218,8 @@ def train_prior(prior: str, seed: int, out: Path, steps: int | None = None, *, c
     history.metrics = {k: [float(v)] for k, v in result.metrics.items()}
     history.eval_step = [n_steps]
     history.settings = {**history.settings, **result.settings}
-    provenance = {"command": command or _command("prior", seed, out, steps, f" --prior {prior}"), "seed": seed, "steps": n_steps, "prior": prior,
+    provenance = {"command": command or _command("prior", seed, out, steps, f" --prior {prior}"),
+                  "seed": seed, "steps": n_steps, "prior": prior,
                   "prior_mmd_last": round(result.prior_mmd[-1], 6) if result.prior_mmd else None,
                   "data": "8x8 digits (train split)"}
     return _save(out, result.model, f"prior-{prior}", history, provenance)

@@ -59,7 +59,8 @@ def count_executions(diff_method: str, *, n_qubits: int = 5, depth: int = 8, n_g
     batch = validation.positive_int("batch", batch)
     torch.manual_seed(seed)
     gen = PatchQuantumGenerator(n_qubits=validation.positive_int("n_qubits", n_qubits), n_ancillas=1 if n_qubits > 1 else 0,
-                                depth=validation.positive_int("depth", depth), n_generators=validation.positive_int("n_generators", n_generators),
+                                depth=validation.positive_int("depth", depth),
+                                n_generators=validation.positive_int("n_generators", n_generators),
                                 n_pixels=n_generators * 2 ** (n_qubits - (1 if n_qubits > 1 else 0)),
                                 diff_method=diff_method, method="loop")
     z = gen.sample_noise(batch, torch.Generator().manual_seed(seed))

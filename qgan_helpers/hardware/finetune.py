@@ -16,6 +16,7 @@ made by::
 
 Examples
 --------
+>>> from qgan_helpers.hardware.noise import DepolarizingNoise
 >>> from qgan_helpers.models import PatchQuantumGenerator
 >>> gen = PatchQuantumGenerator(n_qubits=3, depth=1, n_generators=2, n_pixels=8)
 >>> real = torch.rand(10, 8)
@@ -27,9 +28,9 @@ Examples
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import copy
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,6 @@ import torch
 
 from qgan_helpers import validation
 from qgan_helpers.hardware.evaluate import device_probs, images_from_probs, make_runner
-from qgan_helpers.hardware.noise import DepolarizingNoise
 from qgan_helpers.hardware.qiskit_bridge import _check_generator
 
 __all__ = ["spsa_finetune", "FINETUNE_DEFAULTS"]
@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     history = History(step=hist["step"], loss_g=hist["loss"], eval_step=[args.steps], metrics={"mmd2": [final]},
                       wall_time=hist["seconds"], settings=settings)
     config = {**ck.config, "finetune": {"device": args.device, "source": "patch_digit0_seed0.pt"}}
-    command = ("python -m qgan_helpers.hardware.finetune --device {d} --steps {s} --seed {r} --out {o}"
-               .format(d=args.device, s=args.steps, r=args.seed, o=args.out))
+    command = (f"python -m qgan_helpers.hardware.finetune --device {args.device} --steps {args.steps} --seed {args.seed} --out {args.out}"
+               )
     save_checkpoint(args.out, tuned, config, history, {
         "command": command, "seed": args.seed, "steps": args.steps, "device": args.device,
         "executions": hist["executions"], "command_wall_time_s": round(time.perf_counter() - t0, 2),

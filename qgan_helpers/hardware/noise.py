@@ -157,8 +157,8 @@ def mixed_qnode(generator: Any, noise: DepolarizingNoise, sub_generator: int = 0
     >>> qnode(np.zeros(2)).round(6).tolist()
     [0.25, 0.25, 0.25, 0.25]
     """
-    from qgan_helpers.quantum.devices import make_device
     from qgan_helpers.hardware.qiskit_bridge import _check_generator
+    from qgan_helpers.quantum.devices import make_device
 
     gen = _check_generator(generator)
     if not isinstance(noise, DepolarizingNoise):

@@ -185,7 +185,8 @@ def qasm_probabilities(generator: Any, noise: torch.Tensor, sub_generator: int =
     if not isinstance(sub_generator, (int, np.integer)) or isinstance(sub_generator, bool) or not 0 <= sub_generator < gen.n_generators:
         raise ValueError(f"sub_generator: expected an integer in 0..{gen.n_generators - 1}, got {sub_generator!r}")
     if not isinstance(noise, torch.Tensor) or tuple(noise.shape) != (gen.latent_dim,):
-        raise ValueError(f"noise: expected a torch.Tensor of shape ({gen.latent_dim},), got {getattr(noise, 'shape', type(noise).__name__)}")
+        got = getattr(noise, 'shape', type(noise).__name__)
+        raise ValueError(f"noise: expected a torch.Tensor of shape ({gen.latent_dim},), got {got}")
     dev = qml.device("default.qubit", wires=gen.n_qubits)
     with torch.no_grad():
         enc = gen.circuit_angles(noise.detach()[None])[0][sub_generator, 0].numpy()

@@ -53,8 +53,8 @@ def entangler_circuit(n_qubits: int = 5, depth: int = 8, entangler: str = "chain
     -------
     qiskit.QuantumCircuit
     """
-    from qgan_helpers.quantum.circuits import angle_encoding
     from qgan_helpers.hardware.qiskit_bridge import tape_to_qiskit
+    from qgan_helpers.quantum.circuits import angle_encoding
 
     n_qubits, depth = validation.positive_int("n_qubits", n_qubits), validation.positive_int("depth", depth)
     if entangler not in ENTANGLERS:

@@ -98,7 +98,7 @@ class PCAGaussian:
     directions: np.ndarray
 
     @classmethod
-    def fit(cls, train: Any, k: int) -> "PCAGaussian":
+    def fit(cls, train: Any, k: int) -> PCAGaussian:
         """Fit to training images ``(M, D)`` with ``1 <= k < M``."""
         x = _train(train)
         k = validation.integer("k", k, 1, len(x) - 1)

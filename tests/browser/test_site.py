@@ -88,7 +88,7 @@ def _site_pages() -> list[str]:
     return sorted(
         p.relative_to(SITE).as_posix()
         for p in SITE.rglob("*.html")
-        if not p.relative_to(SITE).parts[0] in skip
+        if p.relative_to(SITE).parts[0] not in skip
     )
 
 

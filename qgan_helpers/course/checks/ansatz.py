@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
-from qgan_helpers.course.checks import expect, register
 from qgan_helpers.course.checks import as_array as _numbers
+from qgan_helpers.course.checks import expect, register
 from qgan_helpers.quantum.circuits import angle_encoding, patch_ansatz, seed_ansatz, seed_weight_shape
 from qgan_helpers.quantum.expressibility import haar_random_states, meyer_wallach
 

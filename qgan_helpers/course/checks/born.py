@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from qgan_helpers.course.checks import expect, register
 from qgan_helpers.course.checks import as_array as _as_array
 from qgan_helpers.course.checks import as_number as _as_number
+from qgan_helpers.course.checks import expect, register
 
 __all__: list[str] = []
 

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
-from qgan_helpers.course.checks import expect, register
 from qgan_helpers.course.checks import as_array as _as_array
+from qgan_helpers.course.checks import expect, register
 
 __all__: list[str] = []
 

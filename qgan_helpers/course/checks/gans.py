@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import torch
 
-from qgan_helpers.course.checks import expect, register
 from qgan_helpers.course.checks import as_scalar as _number
+from qgan_helpers.course.checks import expect, register
 
 __all__: list[str] = []
 

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
-from qgan_helpers.course.checks import expect, register
 from qgan_helpers.course.checks import as_array as _as_array
 from qgan_helpers.course.checks import as_number as _as_number
+from qgan_helpers.course.checks import expect, register
 
 __all__: list[str] = []
 
@@ -140,7 +140,7 @@ def _check_generator(fixed_generator: Any) -> None:
     weights = rng.uniform(0, 2 * np.pi, (2, _GEN_WIRES, 3))
     zs = [rng.uniform(0, np.pi, _GEN_WIRES) for _ in range(3)]
     outs = []
-    for k, z in enumerate(zs):
+    for z in zs:
         got = _as_array(fixed_generator(z.copy(), weights.copy()), "fixed_generator(z, weights)")
         expect(got.shape == (2**_GEN_WIRES,),
                f"fixed_generator should return the 16 probabilities of 4 wires, got shape {got.shape}")

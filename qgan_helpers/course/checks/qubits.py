@@ -269,7 +269,7 @@ def _check_sampler(born_samples: Any) -> None:
         freq = np.bincount(_index_of(got.astype(int)), minlength=2**n) / shots
         tol = 5 * np.sqrt(p * (1 - p) / shots) + 1e-9
 
-        def matches(q: np.ndarray) -> bool:
+        def matches(q: np.ndarray, freq: np.ndarray = freq) -> bool:
             return bool(np.all(np.abs(freq - q) <= 5 * np.sqrt(q * (1 - q) / shots) + 1e-9))
 
         if matches(p):
@@ -383,7 +383,7 @@ def _check_haar(haar_fidelities: Any) -> None:
                "different seeds; the fidelities should be random samples")
         dim = 2**n
         limit = 2.0 / np.sqrt(n_pairs)  # Kolmogorov-Smirnov: passes by chance with probability 0.999
-        haar = _ks_distance(got, lambda f: 1 - (1 - f) ** (dim - 1))
+        haar = _ks_distance(got, lambda f, dim=dim: 1 - (1 - f) ** (dim - 1))
         if haar <= limit:
             continue
         real = _ks_distance(got, stats.beta(0.5, (dim - 1) / 2).cdf)

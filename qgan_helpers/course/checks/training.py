@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from qgan_helpers.course.checks import expect, register
 from qgan_helpers.course.checks import as_scalar as _number
+from qgan_helpers.course.checks import expect, register
 
 __all__: list[str] = []
 

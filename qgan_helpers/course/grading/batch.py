@@ -19,10 +19,10 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from qgan_helpers.course.grading.job import ROOT, ExerciseGrade, SubmissionResult, chapter_exercises, write_json_atomic
 from qgan_helpers.course.grading.reports import Gradebook, build_gradebook, read_manual_sheet, write_reports

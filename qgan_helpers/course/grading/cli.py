@@ -35,9 +35,10 @@ import io
 import json
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 __all__ = ["Grade", "exercise_labels", "grade_notebook", "grade", "to_csv", "main"]
 

@@ -26,7 +26,8 @@ import json
 import math
 import struct
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["Opaque", "DecodeError", "encode", "decode", "pack", "unpack", "MAX_BLOB", "MAX_DEPTH"]
 
@@ -118,7 +119,6 @@ def _torch_nn_spec(module: Any) -> dict | None:
 
 def _op_spec(op: Any, blobs: list[bytes], depth: int) -> dict:
     import numpy as np
-
     from pennylane.ops.op_math import Adjoint
 
     name = type(op).__name__

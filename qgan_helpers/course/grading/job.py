@@ -90,7 +90,7 @@ class SubmissionResult:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "SubmissionResult":
+    def from_json(cls, data: dict) -> SubmissionResult:
         out = cls(**{k: v for k, v in data.items() if k != "grades"})
         out.grades = [ExerciseGrade(**g) for g in data.get("grades", [])]
         return out

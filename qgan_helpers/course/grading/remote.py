@@ -253,7 +253,7 @@ class _RemoteGrad(torch.autograd.Function):
         return (None, None, *out)
 
 
-def _attach(node: Any, value: Any, remote: "RemoteFunction", call_id: int, inputs: list) -> Any:
+def _attach(node: Any, value: Any, remote: RemoteFunction, call_id: int, inputs: list) -> Any:
     if not isinstance(node, dict):
         return value
     tag = node.get("t")

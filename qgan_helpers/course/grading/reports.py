@@ -30,9 +30,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from qgan_helpers.course.grading.job import SubmissionResult
 from qgan_helpers.course.grading.manual import MANUAL_ITEMS, ManualItem

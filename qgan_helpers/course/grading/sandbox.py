@@ -284,7 +284,7 @@ class Sandbox:
         self._server.settimeout(timeout)
         try:
             conn, _ = self._server.accept()
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise SandboxError(f"the sandbox did not start within {timeout:.0f} s ({self._stderr_tail()})") from exc
         hello, _ = self._recv(conn, 30.0)
         if not isinstance(hello, dict) or hello.get("hello") != kind:
@@ -322,7 +322,7 @@ class Sandbox:
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -341,7 +341,7 @@ class Sandbox:
                 conn.settimeout(left)
                 try:
                     chunk = conn.recv(min(n - got, 1 << 20))
-                except socket.timeout as exc:
+                except TimeoutError as exc:
                     raise SandboxTimeout(f"no answer within {timeout:.0f} s") from exc
                 except OSError as exc:
                     raise SandboxError(f"the sandbox's connection failed: {exc}") from exc
@@ -389,7 +389,7 @@ class Sandbox:
             raise SandboxError("the sandbox sent a malformed answer description")
         return head, blobs
 
-    def open_answer(self, name: str) -> "AnswerConnection":
+    def open_answer(self, name: str) -> AnswerConnection:
         """A forked child of the worker that serves calls of the answer ``name``."""
         head, _ = self.request({"op": "fork", "name": name}, 60.0)
         pid = head.get("pid") if isinstance(head, dict) else None
