@@ -35,10 +35,13 @@ import dis
 import importlib
 import pkgutil
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "CheckResult",
@@ -62,7 +65,7 @@ Status = Literal["correct", "not yet", "not attempted"]
 SOLUTIONS_DIR = Path(__file__).resolve().parent.parent / "solutions"
 
 
-_REGISTRY: dict[str, "Exercise"] = {}
+_REGISTRY: dict[str, Exercise] = {}
 
 #: What :meth:`Exercise.solution` says where the solutions are not installed (the student release).
 STUDENT_EDITION_NOTE = "the solutions are not part of the student edition of this course; ask your instructor"
@@ -106,7 +109,7 @@ def expect(condition: Any, reason: str) -> None:
 
 
 # -- helpers the chapter checkers share: turn a learner's result into numbers, or say why not -----------
-def as_array(value: Any, what: str) -> "np.ndarray":
+def as_array(value: Any, what: str) -> np.ndarray:
     """The learner's result as a finite float NumPy array (torch tensors, lists and PennyLane arrays welcome).
 
     Examples
