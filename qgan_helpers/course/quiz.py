@@ -32,6 +32,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from qgan_helpers.validation import ArgumentTypeError
+
 __all__ = ["quiz", "check_questions", "guard_mathjax"]
 
 _TYPES = ("multiple_choice", "many_choice", "numeric")
@@ -42,10 +44,14 @@ def check_questions(questions: Sequence[dict[str, Any]]) -> int:
 
     Raises
     ------
+    ArgumentTypeError
+        If ``questions`` is not a list (a ``TypeError``, also caught as ``ValueError``).
     ValueError
         Naming the question (by position) and what is wrong with it.
     """
-    if not isinstance(questions, Sequence) or isinstance(questions, (str, bytes)) or not questions:
+    if not isinstance(questions, Sequence) or isinstance(questions, (str, bytes)):
+        raise ArgumentTypeError(f"questions: expected a non-empty list of question dicts, got {type(questions).__name__}")
+    if not questions:
         raise ValueError("questions: expected a non-empty list of question dicts")
     for i, q in enumerate(questions, 1):
         where = f"questions[{i - 1}]"
@@ -124,7 +130,7 @@ def guard_mathjax(script: str) -> str:
     True
     """
     if not isinstance(script, str):
-        raise TypeError(f"script: expected the quiz's JavaScript as a str, got {type(script).__name__}")
+        raise ArgumentTypeError(f"script: expected the quiz's JavaScript as a str, got {type(script).__name__}")
     return _MATHJAX_GUARD % script
 
 
