@@ -492,6 +492,34 @@ def test_wgan_gp_conditional_training():
     assert not torch.equal(gen.label_angles.detach(), before)
 
 
+
+def test_the_generator_update_scores_each_fake_with_its_own_label(monkeypatch):
+    # with d_steps > 1 the discriminator draws fresh batches; the generator's fakes keep their labels
+    from qgan_helpers.training.game import Game
+
+    drawn, scored = [], []
+    fake_batch, generator_step = Game.fake_batch, Game.generator_step
+
+    def record_fake(self, labels):
+        drawn.append(labels.clone())
+        return fake_batch(self, labels)
+
+    def record_step(self, fake, labels):
+        scored.append(labels.clone())
+        return generator_step(self, fake, labels)
+
+    monkeypatch.setattr(Game, "fake_batch", record_fake)
+    monkeypatch.setattr(Game, "generator_step", record_step)
+    torch.manual_seed(0)
+    images, labels = load_digits_tensors([0, 1, 2])
+    gen = ConditionalPatchGenerator(depth=1, label_layers=1)
+    disc = MLPDiscriminator(n_classes=10, conditioning="projection")
+    train_gan(gen, disc, (images, labels), steps=2, batch_size=8, conditional=True, d_steps=3, progress=False)
+    assert len(drawn) == 2 * 3 and len(scored) == 2
+    for step in range(2):  # the first fakes of each step are the ones the generator update trains on
+        assert torch.equal(scored[step], drawn[3 * step])
+    assert any(not torch.equal(drawn[0], d) for d in drawn[1:3])  # the later discriminator batches differ
+
 # ---------------------------------------------------------------------------------------------- new generator designs in the loop
 @pytest.mark.parametrize(
     "kwargs",

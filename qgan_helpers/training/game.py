@@ -156,11 +156,12 @@ class Game:
         """Play training step ``step`` (1-based): ``d_steps`` discriminator updates, one generator update.
 
         The first discriminator update sees the fakes the generator update then trains on (detached);
-        each further one draws a fresh real batch and fresh fakes. The generator update pairs its fakes
-        with the labels of the last real batch drawn.
+        each further one draws a fresh real batch and fresh fakes. The generator update scores its
+        fakes with the labels they were drawn for (a conditional discriminator sees each fake with its
+        own class, whatever ``d_steps`` is).
         """
         real, labels = self.batches.next()
-        fake = self.fake_batch(labels)
+        fake, fake_labels = self.fake_batch(labels), labels
         for k in range(self.options.d_steps):
             if k > 0:
                 real, labels = self.batches.next()
@@ -169,7 +170,7 @@ class Game:
             else:
                 fake_d = fake.detach()
             loss_d, out_real, out_fake = self.discriminator_step(real, labels, fake_d)
-        loss_g = self.generator_step(fake, labels)
+        loss_g = self.generator_step(fake, fake_labels)
         for scheduler in self.schedulers:
             scheduler.step()
         self.update_average()
