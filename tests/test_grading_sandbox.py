@@ -235,3 +235,11 @@ def test_filling_the_manual_sheet_updates_the_totals(fake_class):
     expected = fake_class["expected"]
     auto = sum(s == "correct" for (who, label), s in expected.items() if who == "s000" and "-devices-" in label)
     assert float(canvas["s000"][5]) == auto + 4
+
+
+def test_limits_give_a_busy_machine_time_to_start_a_sandbox():
+    # starting a sandbox imports PyTorch and PennyLane: under load (three CI runs at once) it took over
+    # 60 s, and the old fixed 60 s turned a correct answer into "not graded"
+    assert Limits().start_timeout >= 300
+    with pytest.raises(ValueError, match=r"^start_timeout: expected a positive number, got 0"):
+        Limits(start_timeout=0)

@@ -73,15 +73,21 @@ class Limits:
         Address-space limit of the sandbox's processes, in MiB.
     file_mb : int
         Largest file the sandbox may write, in MiB.
+    start_timeout : float
+        Seconds the sandbox, or a forked answer server, may take to start and to answer one of the
+        grader's requests. Starting imports the package with PyTorch and PennyLane: on a machine busy
+        with other sandboxes that took over a minute, so the default is generous; a sandbox that
+        never starts still fails, with the reason.
     """
 
     cell_timeout: float = 120.0
     call_timeout: float = 60.0
     memory_mb: int = 10240
     file_mb: int = 512
+    start_timeout: float = 300.0
 
     def __post_init__(self) -> None:
-        for name in ("cell_timeout", "call_timeout", "memory_mb", "file_mb"):
+        for name in ("cell_timeout", "call_timeout", "memory_mb", "file_mb", "start_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name}: expected a positive number, got {value!r}")
@@ -277,7 +283,7 @@ class Sandbox:
         self._proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                       stderr=open(self.folder / "worker.err", "ab"),
                                       preexec_fn=_limit_preexec(self.limits))
-        self._main = self._accept(60.0, "main")
+        self._main = self._accept(self.limits.start_timeout, "main")
 
     def _accept(self, timeout: float, kind: str) -> socket.socket:
         assert self._server is not None
@@ -286,7 +292,7 @@ class Sandbox:
             conn, _ = self._server.accept()
         except TimeoutError as exc:
             raise SandboxError(f"the sandbox did not start within {timeout:.0f} s ({self._stderr_tail()})") from exc
-        hello, _ = self._recv(conn, 30.0)
+        hello, _ = self._recv(conn, timeout)
         if not isinstance(hello, dict) or hello.get("hello") != kind:
             conn.close()
             raise SandboxError(f"the sandbox answered {hello!r:.80} instead of hello")
@@ -384,18 +390,18 @@ class Sandbox:
 
     def answer_info(self, name: str) -> tuple[dict, list[bytes]]:
         """What the notebook defines under ``name``: ``defined``, ``stub``, ``callable``, ``type``, ``value``."""
-        head, blobs = self.request({"op": "info", "name": name}, 60.0)
+        head, blobs = self.request({"op": "info", "name": name}, self.limits.start_timeout)
         if not isinstance(head, dict) or not isinstance(head.get("defined"), bool):
             raise SandboxError("the sandbox sent a malformed answer description")
         return head, blobs
 
     def open_answer(self, name: str) -> AnswerConnection:
         """A forked child of the worker that serves calls of the answer ``name``."""
-        head, _ = self.request({"op": "fork", "name": name}, 60.0)
+        head, _ = self.request({"op": "fork", "name": name}, self.limits.start_timeout)
         pid = head.get("pid") if isinstance(head, dict) else None
         if not isinstance(pid, int):
             raise SandboxError("the sandbox could not fork an answer server")
-        return AnswerConnection(self, pid, self._accept(60.0, "answer"))
+        return AnswerConnection(self, pid, self._accept(self.limits.start_timeout, "answer"))
 
 
 class AnswerConnection:
