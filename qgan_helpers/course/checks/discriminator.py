@@ -56,10 +56,14 @@ def _close(a: float, b: float) -> bool:
 @register(
     "ex-discriminator-smoothing",
     "The discriminator's loss with one-sided label smoothing",
-    "Binary cross-entropy with a soft target t is t * softplus(-l) + (1 - t) * softplus(l) for a logit l. "
-    "Real images get t = 1 - smoothing, fakes keep t = 0 (one-sided). Average each batch on its own and add "
-    "the two averages; binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, 1 - smoothing)) "
-    "does the first half for you.",
+    [
+        "Start from the plain discriminator loss (real target 1, fake target 0). One-sided smoothing changes "
+        "only the real images' target, to 1 - smoothing; the fakes keep 0.",
+        "binary_cross_entropy_with_logits accepts soft targets: torch.full_like(real_logits, 1 - smoothing). "
+        "Average each batch on its own (they may have different sizes) and add the two averages.",
+        "bce = F.binary_cross_entropy_with_logits; return bce(real_logits, torch.full_like(real_logits, 1 - "
+        "smoothing)) + bce(fake_logits, torch.zeros_like(fake_logits)).",
+    ],
     "smoothed_discriminator_loss",
 )
 def _check_smoothing(smoothed_discriminator_loss: Any) -> None:
@@ -131,8 +135,14 @@ def _reference_auc(r: np.ndarray, f: np.ndarray) -> float:
 @register(
     "ex-discriminator-auc",
     "The AUC: how often a real image scores higher than a fake one",
-    "Compare every real score with every fake score (broadcast: real[:, None] - fake[None, :]); count "
-    "'real higher' as 1 and a tie as 1/2, and average over all pairs.",
+    [
+        "The AUC is a probability over pairs: pick one real and one fake image at random; how often does the "
+        "real one get the higher score? No threshold is involved.",
+        "Compare every real score with every fake score at once by broadcasting: diff = real[:, None] - "
+        "fake[None, :] has one entry per pair. A tie counts one half.",
+        "diff = np.asarray(real_scores, float)[:, None] - np.asarray(fake_scores, float)[None, :]; return "
+        "float((diff > 0).mean() + 0.5 * (diff == 0).mean()).",
+    ],
     "auc",
 )
 def _check_auc(auc: Any) -> None:
@@ -180,10 +190,15 @@ def _tile_permutation(src: torch.Tensor, out: torch.Tensor, t: int) -> list[int]
 @register(
     "ex-discriminator-tiles",
     "A tile-shuffle sanity test: cut each image into tiles and shuffle them",
-    "Reshape a batch (N, H, W) into tiles with images.reshape(N, H//t, t, W//t, t).permute(0, 1, 3, 2, 4) "
-    "-> (N, H//t, W//t, t, t), flatten the two tile-grid axes to (N, K, t, t), draw one permutation per image "
-    "(torch.argsort(torch.rand(N, K, generator=generator), dim=1)), reorder the tiles with it, and undo the "
-    "reshape.",
+    [
+        "Think of an image as a grid of t x t tiles. The fake keeps every tile intact but puts the tiles in a "
+        "random order, a different order for each image.",
+        "images.reshape(N, H//t, t, W//t, t).permute(0, 1, 3, 2, 4) gives (N, H//t, W//t, t, t); flatten the "
+        "two grid axes to (N, K, t, t). One permutation per image: torch.argsort(torch.rand(N, K, "
+        "generator=generator), dim=1).",
+        "tiles = tiles[torch.arange(N)[:, None], perm] reorders them; then undo the reshape: reshape(N, H//t, "
+        "W//t, t, t).permute(0, 1, 3, 2, 4).reshape(N, H, W).",
+    ],
     "shuffle_tiles",
 )
 def _check_tiles(shuffle_tiles: Any) -> None:
@@ -229,8 +244,14 @@ def _check_tiles(shuffle_tiles: Any) -> None:
 @register(
     "ex-discriminator-budget",
     "The widest one-hidden-layer MLP discriminator within a parameter budget",
-    "MLPDiscriminator(n_pixels=n, hidden=(h,)) has (n + 1) * h weights and biases in the first layer and "
-    "h + 1 in the output layer: (n + 2) * h + 1 in all. Solve for the largest integer h.",
+    [
+        "Write the parameter count of MLPDiscriminator(n_pixels=n, hidden=(h,)) as a function of h; it grows "
+        "linearly, so the widest h within the budget follows from one division.",
+        "The hidden layer has n * h weights and h biases, the output layer h weights and 1 bias: (n + 2) * h "
+        "+ 1 in all. Check your formula with count_parameters.",
+        "h = (budget - 1) // (n_inputs + 2); return MLPDiscriminator(n_pixels=n_inputs, hidden=(h,)) (check "
+        "that h is at least 1).",
+    ],
     "mlp_with_budget",
 )
 def _check_budget(mlp_with_budget: Any) -> None:

@@ -49,9 +49,14 @@ def _mmd_variant(x: torch.Tensor, y: torch.Tensor, sigmas: list[float], *, off_d
 @register(
     "ex-gans-mmd",
     "MMD² with a mixture of Gaussian kernels of several widths",
-    "Pairwise squared distances: d2 = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1) has shape (n, m). The "
-    "mixture kernel is the MEAN over the widths of exp(-d2 / (2 * s**2)). MMD^2 = mean of k(x, x) + mean of "
-    "k(y, y) - 2 * mean of k(x, y), with every entry of each matrix (the diagonal too).",
+    [
+        "Start from mmd2_inline on the page: it already has the three kernel means. Only the kernel changes: "
+        "instead of one Gaussian it is the average of several, one per width in sigmas.",
+        "Compute the pairwise squared distances once, d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1), "
+        "shape (n, m); then the kernel matrix is the MEAN over the widths s of exp(-d2 / (2 * s**2)).",
+        "kernel_mean(a, b) = torch.stack([torch.exp(-d2 / (2 * s**2)) for s in sigmas]).mean(0).mean(); "
+        "return kernel_mean(x, x) + kernel_mean(y, y) - 2 * kernel_mean(x, y), keeping the diagonal entries.",
+    ],
     "mmd2_multi",
 )
 def _check_mmd(mmd2_multi: Any) -> None:
@@ -91,8 +96,13 @@ def _check_mmd(mmd2_multi: Any) -> None:
 @register(
     "ex-gans-nsloss",
     "The non-saturating generator loss on discriminator logits",
-    "The discriminator gives logits a; D = sigmoid(a). The non-saturating loss is the batch mean of "
-    "-log D(G(z)) = -log sigmoid(a); torch.nn.functional.logsigmoid (or softplus(-a)) computes it stably.",
+    [
+        "The discriminator gives logits a, and D = sigmoid(a). The loss is the batch mean of -log D; can you "
+        "compute log D without forming D (which rounds to 0 for very negative logits)?",
+        "-log sigmoid(a) has stable forms in torch: -torch.nn.functional.logsigmoid(a), or "
+        "torch.nn.functional.softplus(-a). Both keep the gradient for large negative logits.",
+        "return (-torch.nn.functional.logsigmoid(fake_logits)).mean()",
+    ],
     "generator_loss",
 )
 def _check_nsloss(generator_loss: Any) -> None:
@@ -123,8 +133,14 @@ def _check_nsloss(generator_loss: Any) -> None:
 @register(
     "ex-gans-dloss",
     "The discriminator's binary cross-entropy on logits",
-    "Real images have target 1, fakes target 0: binary_cross_entropy_with_logits(real_logits, ones) + "
-    "binary_cross_entropy_with_logits(fake_logits, zeros), i.e. mean(-log D(x)) + mean(-log(1 - D(G(z)))).",
+    [
+        "The discriminator plays a real/fake classification: real images should be labelled 1, fakes 0. The "
+        "loss is two binary cross-entropies, one per batch, added.",
+        "torch.nn.functional.binary_cross_entropy_with_logits(logits, targets) averages over the batch; build "
+        "the targets with torch.ones_like(real_logits) and torch.zeros_like(fake_logits).",
+        "bce = torch.nn.functional.binary_cross_entropy_with_logits; return bce(real_logits, "
+        "torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits)).",
+    ],
     "discriminator_loss",
 )
 def _check_dloss(discriminator_loss: Any) -> None:

@@ -25,9 +25,14 @@ def _generators() -> tuple[torch.nn.Module, torch.nn.Module]:
 @register(
     "ex-hybrid-spread",
     "Detect a generator that ignores its noise",
-    "Draw n noise vectors with generator.sample_noise(n), compute the images under torch.no_grad(), "
-    "take the standard deviation of every pixel over the n images (images.std(dim=0)) and return the "
-    "largest one as a float.",
+    [
+        "A generator that ignores its noise draws the same image for every z, so no pixel varies across "
+        "samples. Measure how much the pixels vary.",
+        "Draw z = generator.sample_noise(n), compute images = generator(z) under torch.no_grad(), then the "
+        "standard deviation of every pixel over the n images: images.std(dim=0).",
+        "with torch.no_grad(): images = generator(generator.sample_noise(n)); return "
+        "float(images.std(dim=0).max()).",
+    ],
     "latent_spread",
 )
 def _check_spread(latent_spread: Any) -> None:
@@ -53,8 +58,13 @@ def _check_spread(latent_spread: Any) -> None:
 @register(
     "ex-hybrid-decoder",
     "Count the decoder's parameters",
-    "A Linear(a, b) layer has a*b weights and b biases. Walk through the widths n_inputs -> widths... -> "
-    "n_pixels and add up each layer's a*b + b (ReLUs and the sigmoid have no parameters).",
+    [
+        "The decoder is a chain of Linear layers from n_inputs through the widths to n_pixels; ReLU and "
+        "sigmoid have no parameters. Count layer by layer.",
+        "A Linear(a, b) layer has a*b weights and b biases. The layer sizes are [n_inputs, *widths, "
+        "n_pixels]; every consecutive pair (a, b) is one layer.",
+        "sizes = [n_inputs, *widths, n_pixels]; return sum(a * b + b for a, b in zip(sizes, sizes[1:])).",
+    ],
     "decoder_parameters",
 )
 def _check_decoder(decoder_parameters: Any) -> None:
@@ -75,8 +85,14 @@ def _check_decoder(decoder_parameters: Any) -> None:
 @register(
     "ex-hybrid-amplitude",
     "Turn images into 16 amplitudes",
-    "torch.nn.functional.adaptive_avg_pool2d(images.unsqueeze(1), (4, 4)) gives (N, 1, 4, 4); reshape to "
-    "(N, 16), add 1e-3 (so that a black image still has a direction) and divide every row by its norm.",
+    [
+        "A quantum state of 4 qubits is a unit vector of 16 numbers, so the image must shrink to 16 numbers "
+        "and then be normalised.",
+        "torch.nn.functional.adaptive_avg_pool2d(images.unsqueeze(1), (4, 4)) gives (N, 1, 4, 4); reshape to "
+        "(N, 16). Add 1e-3 before normalising so that a black image still has a direction.",
+        "x = F.adaptive_avg_pool2d(images.unsqueeze(1), (4, 4)).reshape(len(images), 16) + 1e-3; return x / "
+        "x.norm(dim=1, keepdim=True).",
+    ],
     "amplitude_inputs",
 )
 def _check_amplitude(amplitude_inputs: Any) -> None:
