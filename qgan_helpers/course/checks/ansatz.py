@@ -9,6 +9,7 @@ import pennylane as qml
 
 from qgan_helpers.course.checks import as_array as _numbers
 from qgan_helpers.course.checks import expect, register
+from qgan_helpers.course.checks.devices import last_circuit, recorded_executions, run_ops
 from qgan_helpers.quantum.circuits import angle_encoding, patch_ansatz, seed_ansatz, seed_weight_shape
 from qgan_helpers.quantum.expressibility import haar_random_states, meyer_wallach
 
@@ -32,8 +33,14 @@ def _seed_costs_reference(layers: int, n_wires: int) -> tuple[int, int]:
 @register(
     "ex-ansatz-count",
     "Count the trainable angles and the CNOTs of the seed ansatz",
-    "One layer puts RX, RY and RZ (three angles) on every wire, then one CNOT between each pair of "
-    "neighbouring wires: how many pairs are there in a chain of n_wires? Multiply by the number of layers.",
+    [
+        "Count one layer first, then multiply by the number of layers. Look at the drawing above: what "
+        "does one layer put on each wire, and between which wires does it put CNOTs?",
+        "One layer has RX, RY and RZ on every wire (three angles per wire) and one CNOT between each pair "
+        "of neighbouring wires. How many neighbouring pairs does a chain of n_wires have?",
+        "A chain of n_wires has n_wires - 1 neighbouring pairs: return (3 * layers * n_wires, "
+        "layers * (n_wires - 1)).",
+    ],
     "seed_costs",
 )
 def _check_count(seed_costs: Any) -> None:
@@ -75,9 +82,15 @@ def _patch_generator_reference(z: np.ndarray, weights: np.ndarray, encode: bool 
 @register(
     "ex-ansatz-generator",
     "Write the patch sub-generator: encode z with RY, apply the patch layers, return the probabilities",
-    "Inside a QNode on len(z) wires: qml.RY(z[i], wires=i) on every wire (or angle_encoding(z, n)), then "
-    "patch_ansatz(weights, n) (or your own loop over the layers: RY on every wire, CZ between neighbours), "
-    "and return qml.probs(wires=range(n)). Call the QNode and return its result.",
+    [
+        "The function builds a QNode on n = len(z) wires, calls it and returns its probabilities. The order "
+        "inside the circuit matters: the latent vector goes in first, the trained layers come after.",
+        "Inside the QNode: qml.RY(z[i], wires=i) on every wire (or angle_encoding(z, n)), then "
+        "patch_ansatz(weights, n) (or your own loop over the layers: RY on every wire, CZ between "
+        "neighbours), and return qml.probs(wires=range(n)).",
+        "dev = qml.device('default.qubit', wires=n); decorate def circuit(): angle_encoding(z, n); "
+        "patch_ansatz(weights, n); return qml.probs(wires=range(n)) with @qml.qnode(dev); return circuit().",
+    ],
     "patch_generator_probs",
 )
 def _check_generator(patch_generator_probs: Any) -> None:
@@ -88,8 +101,24 @@ def _check_generator(patch_generator_probs: Any) -> None:
         z = rng.uniform(0.2, np.pi - 0.2, size=n)
         w = rng.uniform(0.2, 2 * np.pi - 0.2, size=(depth, n))
         what = f"patch_generator_probs(z, weights) on {n} qubits, depth {depth}"
-        got = _numbers(patch_generator_probs(z.copy(), w.copy()), what)
+        with recorded_executions() as seen:
+            got = _numbers(patch_generator_probs(z.copy(), w.copy()), what)
         expect(got.shape == (2**n,), f"{what} should return {2**n} probabilities, got shape {got.shape}")
+        ops = list(last_circuit(seen, what).operations)
+        names = sorted({op.name for op in ops} - {"RY", "CZ"})
+        expect(not names, f"{what}: your circuit uses {', '.join(names)}; the patch sub-generator is built "
+               "from RY rotations (the encoding and the layers) and CZ gates only")
+        expect(sum(op.name == "CZ" for op in ops) == depth * (n - 1),
+               f"{what}: expected {depth * (n - 1)} CZ gates ({depth} layers of a chain of {n - 1}), your "
+               f"circuit has {sum(op.name == 'CZ' for op in ops)}")
+        first = ops[:n]
+        expect(all(op.name == "RY" for op in first)
+               and sorted(op.wires[0] for op in first) == list(range(n))
+               and np.allclose(sorted(float(op.parameters[0]) for op in first), sorted(z), atol=1e-9),
+               f"{what}: the circuit should start with the encoding, RY(z[i]) on every wire i, before the "
+               "trained layers")
+        expect(np.allclose(run_ops(ops, list(range(n))), got, atol=1e-8),
+               f"{what}: the numbers returned are not what the circuit measures; return the QNode's result")
         expect(abs(got.sum() - 1) < 1e-6, f"{what}: the probabilities should sum to 1, they sum to {got.sum():.4f}")
         if np.allclose(got, _patch_generator_reference(z, w, encode=False), atol=1e-8):
             expect(False, f"{what}: the result does not depend on z; encode it with RY(z[i]) on wire i first")
@@ -117,9 +146,14 @@ def _mw_cases() -> list[tuple[str, np.ndarray]]:
 @register(
     "ex-ansatz-mw",
     "Compute the Meyer-Wallach entanglement of a state vector",
-    "Reshape the 2**n amplitudes to n axes of size 2 (psi.reshape((2,) * n)). For qubit k move its axis to "
-    "the front and flatten the rest: m = np.moveaxis(psi, k, 0).reshape(2, -1); then rho_k = m @ m.conj().T "
-    "and its purity is trace(rho_k @ rho_k). Q = 2 * (1 - mean purity).",
+    [
+        "Q needs the purity of every single qubit's reduced state: Q = 2 * (1 - mean over k of "
+        "trace(rho_k @ rho_k)). The qubits page computed a reduced state by reshaping the amplitudes.",
+        "Reshape the 2**n amplitudes to n axes of size 2, psi.reshape((2,) * n). For qubit k, move its axis "
+        "to the front and flatten the rest into a 2 x 2**(n-1) matrix m.",
+        "m = np.moveaxis(psi.reshape((2,) * n), k, 0).reshape(2, -1); rho_k = m @ m.conj().T; purity = "
+        "np.real(np.trace(rho_k @ rho_k)); return 2 * (1 - mean of the n purities).",
+    ],
     "mw_entanglement",
 )
 def _check_mw(mw_entanglement: Any) -> None:
@@ -138,9 +172,14 @@ def _check_mw(mw_entanglement: Any) -> None:
 @register(
     "ex-ansatz-amplitude",
     "Amplitude-encode a vector and return the measurement probabilities",
-    "n = int(np.log2(len(z))) qubits hold len(z) amplitudes. Divide z by its norm, prepare it with "
-    "qml.StatePrep(z_normalised, wires=range(n)) (or use amplitude_encoding(z, n)), and return "
-    "qml.probs(wires=range(n)).",
+    [
+        "How many qubits hold len(z) amplitudes? And what must be true of a vector before it can be the "
+        "state of a register?",
+        "n = int(np.log2(len(z))) qubits; a state has norm 1, so divide z by np.linalg.norm(z). PennyLane "
+        "prepares a given state vector with qml.StatePrep.",
+        "In a QNode on n wires: qml.StatePrep(z / np.linalg.norm(z), wires=range(n)) (or "
+        "amplitude_encoding(z, n)), return qml.probs(wires=range(n)); call it and return the result.",
+    ],
     "amplitude_probabilities",
 )
 def _check_amplitude(amplitude_probabilities: Any) -> None:
@@ -149,10 +188,19 @@ def _check_amplitude(amplitude_probabilities: Any) -> None:
     rng = np.random.default_rng(16)
     for dim in (4, 8, 16):
         z = rng.normal(size=dim)
-        got = _numbers(amplitude_probabilities(z.copy()), f"amplitude_probabilities(<length-{dim} vector>)")
+        what = f"amplitude_probabilities(<length-{dim} vector>)"
+        with recorded_executions() as seen:
+            got = _numbers(amplitude_probabilities(z.copy()), what)
         expect(got.shape == (dim,), f"a length-{dim} vector gives {dim} probabilities, got shape {got.shape}")
         expect(abs(got.sum() - 1) < 1e-6,
                f"the probabilities should sum to 1, they sum to {got.sum():.4f} (did you normalise z?)")
         expected = z**2 / np.sum(z**2)
         expect(np.allclose(got, expected, atol=1e-8),
                f"for a length-{dim} vector z the probabilities should be z**2 / sum(z**2)")
+        n = dim.bit_length() - 1
+        ops = list(last_circuit(seen, what).operations)
+        used = sorted({w for op in ops for w in op.wires.tolist()})
+        expect(used == list(range(n)), f"{what}: a length-{dim} vector needs the amplitudes of {n} qubits, "
+               f"your circuit acts on wires {used}")
+        expect(np.allclose(run_ops(ops, list(range(n))), got, atol=1e-8),
+               f"{what}: the numbers returned are not what the circuit measures; return the QNode's result")
