@@ -1,8 +1,12 @@
-"""Exercises of the chapter "Measurement" (book/measurement.ipynb)."""
+"""Exercises of the chapter "Measurement" (book/measurement.ipynb).
+
+:func:`patch_fit_error` is the reference of the ancilla experiment (``ex-measurement-ancilla``): the
+check compares the learner's measured fit errors with it, and the page reports its measurement over
+several seeds with the same function.
+"""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -11,82 +15,21 @@ import pennylane as qml
 from qgan_helpers.course.checks import as_array as _as_array
 from qgan_helpers.course.checks import as_number as _as_number
 from qgan_helpers.course.checks import expect, register
+from qgan_helpers.course.checks.devices import last_circuit, recorded_executions, run_ops
 
-__all__: list[str] = []
-
-
-
-
-
-
-# --------------------------------------------------------------------------------------------
-@register(
-    "ex-measurement-expval",
-    "Estimate <Z> of one qubit from sampled bits",
-    "A shot that reads bit 0 has Z-eigenvalue +1 and a shot that reads 1 has -1, i.e. 1 - 2*bit; "
-    "<Z> is estimated by the average eigenvalue over all shots.",
-    "expval_from_bits",
-)
-def _check_expval(expval_from_bits: Any) -> None:
-    expect(callable(expval_from_bits), "expval_from_bits should be a function of an array of bits")
-    got = _as_number(expval_from_bits(np.array([0, 0, 0, 1])), "expval_from_bits([0, 0, 0, 1])")
-    if abs(got - 0.75) < 1e-9:
-        expect(False, "expval_from_bits([0, 0, 0, 1]) returned 0.75, the probability of reading 0; "
-               "<Z> = P(0) - P(1) = 0.5")
-    if abs(got - 0.25) < 1e-9:
-        expect(False, "expval_from_bits([0, 0, 0, 1]) returned 0.25, the mean of the bits; "
-               "<Z> averages the eigenvalues 1 - 2*bit")
-    expect(abs(got - 0.5) < 1e-9, f"expval_from_bits([0, 0, 0, 1]) should be 0.5 (three +1, one -1), got {got}")
-    expect(abs(_as_number(expval_from_bits(np.array([1, 1])), "expval_from_bits([1, 1])") + 1) < 1e-9,
-           "two shots that both read 1 give <Z> = -1")
-    rng = np.random.default_rng(3)
-    for shots in (1, 7, 1000):
-        bits = rng.integers(0, 2, shots)
-        want = float(np.mean(1 - 2 * bits))
-        got = _as_number(expval_from_bits(bits.copy()), f"expval_from_bits(<{shots} bits>)")
-        expect(abs(got - want) < 1e-9, f"for {shots} random bits expected {want:.4f}, got {got:.4f}")
-
-
-# --------------------------------------------------------------------------------------------
-def _standard_error(expval: float, shots: float) -> float:
-    return math.sqrt(max(0.0, 1.0 - expval**2) / shots)
-
-
-@register(
-    "ex-measurement-shots",
-    "How many shots for a target standard error of <Z>?",
-    "The standard error is sqrt((1 - <Z>**2) / shots). Solve for shots and round UP to an integer "
-    "(math.ceil); at least one shot is always needed.",
-    "shots_needed",
-)
-def _check_shots(shots_needed: Any) -> None:
-    expect(callable(shots_needed), "shots_needed should be a function of (expval, target_error)")
-    cases = [(0.0, 0.1, 100), (0.6, 0.01, 6400), (0.5, 0.03, 834), (0.2, 0.007, 19592), (-0.45, 0.04, 499), (1.0, 0.1, 1)]
-    for expval, target, want in cases:
-        got = shots_needed(expval, target)
-        expect(
-            isinstance(got, (int, np.integer, float, np.floating)) and not isinstance(got, bool),
-            f"shots_needed({expval}, {target}) should return a whole number of shots, got {type(got).__name__}",
-        )
-        expect(math.isfinite(float(got)) and float(got).is_integer(),
-               f"shots_needed({expval}, {target}) = {got} is not a whole number of shots (round up with math.ceil)")
-        s = int(got)
-        expect(s >= 1, f"shots_needed({expval}, {target}) = {s}: at least one shot is needed")
-        tol = 1e-6 * target
-        expect(_standard_error(expval, s) <= target + tol,
-               f"shots_needed({expval}, {target}) = {s} is too few: its standard error is "
-               f"{_standard_error(expval, s):.4g} > {target} (expected about {want})")
-        if s > 1 and _standard_error(expval, s - 1) <= target - tol:
-            expect(False, f"shots_needed({expval}, {target}) = {s} is more than needed: {s - 1} shots already reach "
-                   f"{_standard_error(expval, s - 1):.4g} <= {target} (expected about {want})")
-
+__all__ = ["patch_fit_error", "average_zero_target"]
 
 # --------------------------------------------------------------------------------------------
 @register(
     "ex-measurement-postselect",
     "Post-select the first wire (the ancilla) on 0 and renormalise",
-    "Wire 0 is the most significant bit of the index, so the outcomes with wire 0 = 0 are the FIRST half of "
-    "the vector. Keep them and divide by their sum (the success probability).",
+    [
+        "Which entries of the probability vector belong to outcomes in which wire 0 reads 0? Remember the "
+        "bit order: wire 0 is the most significant bit of the index.",
+        "Wire 0 is the most significant bit, so the outcomes with wire 0 = 0 are the FIRST half of the "
+        "vector. Keep them; what must a conditional distribution sum to?",
+        "kept = probs[: len(probs) // 2]; return kept / kept.sum() (the sum is the success probability).",
+    ],
     "postselect_first_wire",
 )
 def _check_postselect(postselect_first_wire: Any) -> None:
@@ -130,8 +73,14 @@ def _reference_generator(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
 @register(
     "ex-measurement-generator",
     "A generator QNode that uses its latent vector z",
-    "Inside a QNode on 4 wires: angle_encoding(z, 4) first (RY(z_i) on wire i), then seed_ansatz(weights, 4), "
-    "and return probs(4). The seed's bug was the missing first line.",
+    [
+        "The seed's circuit never used z. Where in the circuit must z go so that the trained layers act on "
+        "a state that depends on it?",
+        "Inside a QNode on 4 wires: angle_encoding(z, 4) first (RY(z_i) on wire i), then "
+        "seed_ansatz(weights, 4), and return probs(4).",
+        "dev = qml.device('default.qubit', wires=4); decorate def fixed_generator(z, weights): with "
+        "@qml.qnode(dev); its body is angle_encoding(z, 4); seed_ansatz(weights, 4); return probs(4).",
+    ],
     "fixed_generator",
 )
 def _check_generator(fixed_generator: Any) -> None:
@@ -141,11 +90,24 @@ def _check_generator(fixed_generator: Any) -> None:
     zs = [rng.uniform(0, np.pi, _GEN_WIRES) for _ in range(3)]
     outs = []
     for z in zs:
-        got = _as_array(fixed_generator(z.copy(), weights.copy()), "fixed_generator(z, weights)")
+        with recorded_executions() as seen:
+            got = _as_array(fixed_generator(z.copy(), weights.copy()), "fixed_generator(z, weights)")
         expect(got.shape == (2**_GEN_WIRES,),
                f"fixed_generator should return the 16 probabilities of 4 wires, got shape {got.shape}")
         expect(np.all(got >= -1e-9) and abs(got.sum() - 1) < 1e-6,
                f"the output should be probabilities (non-negative, summing to 1); it sums to {got.sum():.4f}")
+        ops = list(last_circuit(seen, "fixed_generator(z, weights)").operations)
+        first = ops[:_GEN_WIRES]
+        expect(all(op.name == "RY" for op in first)
+               and sorted(op.wires[0] for op in first) == list(range(_GEN_WIRES))
+               and np.allclose(sorted(float(op.parameters[0]) for op in first), sorted(z), atol=1e-9),
+               "the circuit should start with the latent vector, RY(z_i) on every wire i, before the trained "
+               "layers")
+        expect(sum(op.name == "CNOT" for op in ops) == 3 * len(weights),
+               f"expected the seed ansatz's {3 * len(weights)} CNOTs after the encoding, your circuit has "
+               f"{sum(op.name == 'CNOT' for op in ops)}")
+        expect(np.allclose(run_ops(ops, list(range(_GEN_WIRES))), got, atol=1e-8),
+               "the numbers returned are not what the circuit measures; return the QNode's result")
         outs.append(got)
     expect(not np.allclose(outs[0], outs[1], atol=1e-9) or not np.allclose(outs[1], outs[2], atol=1e-9),
            "the output is the same for every z: z still does not enter the circuit (that was the seed's bug)")
@@ -154,3 +116,140 @@ def _check_generator(fixed_generator: Any) -> None:
         expect(np.allclose(got, want, atol=1e-6),
                "the output depends on z but differs from angle_encoding(z, 4) followed by seed_ansatz(weights, 4) "
                f"(max difference {np.abs(got - want).max():.3g}); encode z first, with RY rotations")
+
+
+# --------------------------------------------------------------------------------------------
+def _pixels_reference(probs: np.ndarray, n_ancillas: int) -> np.ndarray:
+    from qgan_helpers.quantum.postselection import postselect, to_pixels
+
+    return np.asarray(to_pixels(postselect(probs, n_ancillas)), dtype=float)
+
+
+@register(
+    "ex-measurement-patch-pixels",
+    "From a sub-generator's raw probabilities to its patch of pixels",
+    [
+        "Two steps: post-select (keep the outcomes in which EVERY ancilla reads 0), then map the kept "
+        "probabilities to pixels (divide by their largest value). The ancillas are the first, most "
+        "significant wires.",
+        "With n_ancillas ancillas on the most significant wires, the outcomes in which all of them read 0 "
+        "are the first 2**(n - n_ancillas) entries of the vector, where n = log2(len(probs)).",
+        "kept = probs[: len(probs) // 2**n_ancillas]; return kept / kept.max(). Dividing by kept.sum() "
+        "first is allowed, and changes nothing: the scale cancels in the division by the maximum.",
+    ],
+    "patch_pixels",
+)
+def _check_patch_pixels(patch_pixels: Any) -> None:
+    expect(callable(patch_pixels), "patch_pixels should be a function of (probs, n_ancillas)")
+    rng = np.random.default_rng(2021)
+    for n, n_anc in ((2, 1), (3, 0), (4, 2), (5, 1), (6, 2), (6, 3)):
+        p = rng.random(2**n) ** 2
+        p[2 ** (n - n_anc):] *= 4  # most weight where an ancilla reads 1, so a wrong block is obvious
+        p /= p.sum()
+        what = f"patch_pixels(<{n}-wire probabilities>, {n_anc})"
+        got = _as_array(patch_pixels(p.copy(), n_anc), what)
+        size = 2 ** (n - n_anc)
+        expect(got.shape == (size,), f"{what} should return 2**({n} - {n_anc}) = {size} pixels, got shape "
+               f"{got.shape}")
+        want = _pixels_reference(p, n_anc)
+        if np.allclose(want, got, atol=1e-9):
+            continue
+        kept = p[:size]
+        expect(not np.allclose(got, kept / kept.sum(), atol=1e-9),
+               f"{what}: these are the post-selected probabilities; pixels divide them by their largest value")
+        strided = p[:: 2**n_anc] if n_anc else p
+        expect(not (n_anc and np.allclose(got, strided / strided.max(), atol=1e-9)),
+               f"{what}: you kept one entry in every {2**n_anc}, as if the ancillas were the LAST wires; they are "
+               "the first (most significant), so the outcomes in which they read 0 form the first block")
+        expect(False, f"{what}: expected {np.round(want, 3).tolist()}, got {np.round(got, 3).tolist()}")
+
+
+# --------------------------------------------------------------------------------------------
+_FIT_GENERATORS, _FIT_DEPTH, _FIT_STEPS, _FIT_LR = 4, 6, 60, 0.1
+
+
+def average_zero_target() -> Any:
+    """The page's fitting target: the average '0' of the bundled 8x8 digits, shape (4, 16), each
+    two-row patch scaled so that its brightest pixel is 1 (the scale of the max mapping)."""
+    from qgan_helpers.data import load_digits_tensors
+
+    zeros, _ = load_digits_tensors(0)
+    target = zeros.mean(0).double().reshape(_FIT_GENERATORS, 16)
+    return target / target.amax(dim=-1, keepdim=True)
+
+
+def patch_fit_error(n_qubits: int, n_ancillas: int, seed: int, target: Any, steps: int = _FIT_STEPS) -> float:
+    """Fit four patch sub-generators to ``target`` (shape (4, 2**(n_qubits - n_ancillas))) and return
+    the mean squared pixel error after ``steps`` Adam steps (learning rate 0.1).
+
+    The recipe of the page's fit, for any number of qubits and ancillas: ``rng =
+    np.random.default_rng(seed)``; one latent vector ``z = rng.uniform(0, pi/2, n_qubits)`` shared by
+    the four sub-generators; initial weights ``rng.uniform(0, pi, (4, 6, n_qubits))``; each circuit is
+    ``angle_encoding(z)`` then ``patch_ansatz(weights)`` (depth 6), read out as
+    ``to_pixels(postselect(probs, n_ancillas))``.
+    """
+    import torch
+
+    from qgan_helpers.quantum.circuits import angle_encoding, patch_ansatz
+    from qgan_helpers.quantum.devices import make_qnode
+    from qgan_helpers.quantum.postselection import postselect, to_pixels
+
+    def circuit(z: Any, weights: Any) -> Any:
+        angle_encoding(z, n_qubits)
+        patch_ansatz(weights, n_qubits)
+        return qml.probs(wires=range(n_qubits))
+
+    qnode = make_qnode(circuit, wires=n_qubits, diff_method="backprop")
+    rng = np.random.default_rng(seed)
+    z = torch.tensor(rng.uniform(0, np.pi / 2, n_qubits)).expand(_FIT_GENERATORS, n_qubits)
+    initial = rng.uniform(0, np.pi, (_FIT_GENERATORS, _FIT_DEPTH, n_qubits))
+    weights = torch.tensor(initial, requires_grad=True)
+    optimiser = torch.optim.Adam([weights], lr=_FIT_LR)
+
+    def error() -> Any:
+        return ((to_pixels(postselect(qnode(z, weights), n_ancillas)) - target) ** 2).mean()
+
+    for _ in range(steps):
+        optimiser.zero_grad()
+        error().backward()
+        optimiser.step()
+    with torch.no_grad():
+        return float(error())
+
+
+@register(
+    "ex-measurement-ancilla",
+    "Remove the ancilla and measure what changes in the fit",
+    [
+        "Start from the fitting cell above and make the two numbers it hard-wires, 5 qubits and 1 ancilla, "
+        "arguments. Both settings must give 16 outcomes per patch, so without the ancilla you need 4 qubits.",
+        "Follow the recipe in order, since the random numbers must come out the same: rng = "
+        "np.random.default_rng(seed); z = torch.tensor(rng.uniform(0, np.pi / 2, n_qubits)); weights from "
+        "rng.uniform(0, np.pi, (4, 6, n_qubits)); a backprop QNode on n_qubits wires; 60 Adam steps, lr 0.1.",
+        "The image is to_pixels(postselect(qnode(z.expand(4, n_qubits), weights), n_ancillas)); the loss is its "
+        "mean squared difference from target. After the loop return float(loss) of the trained weights "
+        "(under torch.no_grad()). postselect(p, 0) returns p unchanged.",
+    ],
+    "fit_error",
+)
+def _check_ancilla(fit_error: Any) -> None:
+    expect(callable(fit_error), "fit_error should be a function of (n_qubits, n_ancillas, seed, target)")
+    target = average_zero_target()
+    for n_qubits, n_ancillas, seed in ((4, 0, 7), (5, 1, 7)):
+        what = f"fit_error({n_qubits}, {n_ancillas}, seed={seed}, target)"
+        with recorded_executions() as seen:
+            got = _as_number(fit_error(n_qubits, n_ancillas, seed, target.clone()), what)
+        circuit = last_circuit(seen, what)
+        expect(len(circuit.wires) == n_qubits,
+               f"{what}: the circuits ran on {len(circuit.wires)} wires; the sub-generator has {n_qubits}")
+        names = sorted({op.name for op in circuit.operations} - {"RY", "CZ"})
+        expect(not names, f"{what}: the circuit uses {', '.join(names)}; the patch sub-generator is RY and CZ")
+        expect(len(seen) >= _FIT_STEPS, f"{what}: the circuit ran {len(seen)} times; 60 Adam steps need at "
+               "least one run per step")
+        want = patch_fit_error(n_qubits, n_ancillas, seed, target)
+        start = patch_fit_error(n_qubits, n_ancillas, seed, target, steps=0)
+        expect(got < start, f"{what} = {got:.5f} is no lower than the error of the initial weights "
+               f"({start:.5f}): return the error after training")
+        expect(abs(got - want) <= 1e-4 * want + 1e-9,
+               f"{what} = {got:.6f}, the recipe gives {want:.6f}: draw z and then the weights from "
+               "np.random.default_rng(seed) in that order, depth 6, Adam with lr 0.1 for 60 steps")
