@@ -115,3 +115,60 @@ def _check_amplitude(amplitude_inputs: Any) -> None:
         "the rows should be the 4x4 average-pooled images plus 1e-3, normalised; compare row 1: "
         f"expected {want[1, :4].round(4)}..., got {got[1, :4].round(4)}...",
     )
+
+
+def _ablation_reference(generator: Any, real: np.ndarray, n: int, seed: int) -> dict[str, float]:
+    from qgan_helpers.metrics import mmd2
+
+    z = generator.sample_noise(n, torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        images = {
+            "circuit": generator(z),
+            "no layers": torch.sigmoid(generator.decoder(torch.cos(z).to(generator.decoder[-1].weight.dtype))),
+            "expvals": torch.sigmoid(generator.decoder(generator.expvals(z).to(generator.decoder[-1].weight.dtype))),
+        }
+    return {k: float(mmd2(v.numpy(), real, sigma="median")) for k, v in images.items()}
+
+
+@register(
+    "ex-hybrid-ablation",
+    "An experiment: remove the circuit's trained layers and measure what changes",
+    [
+        "Without its trained layers the circuit is only the angle encoding: RY(z_i) on |0> on every wire. What "
+        "is <Z_i> of RY(z_i)|0>? That is what the decoder gets instead of the circuit's outputs.",
+        "Draw z = generator.sample_noise(n, torch.Generator().manual_seed(seed)); under torch.no_grad() the "
+        "images with the circuit are generator(z), and without the layers torch.sigmoid(generator.decoder("
+        "torch.cos(z))) (cast cos(z) to the decoder's dtype). Score both with mmd2(images.numpy(), real, "
+        'sigma="median").',
+        "return {'circuit': float(mmd2(generator(z).numpy(), real, sigma='median')), 'no layers': "
+        "float(mmd2(torch.sigmoid(generator.decoder(torch.cos(z).float())).numpy(), real, sigma='median'))}, "
+        "with real reshaped to (len(real), -1).",
+    ],
+    "ablate_layers",
+)
+def _check_ablation(ablate_layers: Any) -> None:
+    expect(callable(ablate_layers), "ablate_layers should be a function of (generator, real, n=256, seed=0)")
+    _, fixed = _generators()
+    gen = torch.Generator().manual_seed(11)
+    real = torch.rand(60, 49, generator=gen, dtype=torch.float64).numpy() ** 2
+    for n, seed in ((48, 0), (40, 3)):
+        what = f"ablate_layers(generator, real, n={n}, seed={seed})"
+        got = ablate_layers(fixed, real, n=n, seed=seed)
+        expect(isinstance(got, dict), f"{what} should return a dict with the keys 'circuit' and 'no layers'")
+        expect({"circuit", "no layers"} <= set(got), f"{what} should have the keys 'circuit' and 'no layers', got {sorted(got)}")
+        want = _ablation_reference(fixed, real, n, seed)
+        circuit = _number(got["circuit"], f"{what}['circuit']")
+        ablated = _number(got["no layers"], f"{what}['no layers']")
+        expect(
+            abs(circuit - want["circuit"]) < 1e-6,
+            f"{what}['circuit'] should be the MMD² of generator(z) against real at the median width, "
+            f"{want['circuit']:.6f}; got {circuit:.6f} (is z drawn with torch.Generator().manual_seed(seed)?)",
+        )
+        if abs(ablated - want["expvals"]) < 1e-9:
+            expect(False, f"{what}['no layers'] equals the score with the circuit: feed the decoder cos(z), "
+                          "what the encoding alone gives, not the circuit's expectation values")
+        expect(
+            abs(ablated - want["no layers"]) < 1e-6,
+            f"{what}['no layers'] should be the MMD² of sigmoid(decoder(cos z)) against real, "
+            f"{want['no layers']:.6f}; got {ablated:.6f}",
+        )
