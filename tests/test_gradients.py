@@ -231,8 +231,26 @@ def test_tips_checkers_name_typical_mistakes():
     assert r.status == "not yet" and "4 times too large" in r.reason
     r = exercise("ex-tips-slope").check(lambda x, y: float(np.polyfit(x, y, 1)[0]), verbose=False)
     assert r.status == "not yet" and "without taking logarithms" in r.reason
+    one_shot = lambda cp, cm: ((1 - cp**2) + (1 - cm**2)) / 4  # noqa: E731
     r = exercise("ex-tips-shots-needed").check(
-        lambda cp, cm, tol: max(1, math.ceil(math.sqrt(((1 - cp**2) + (1 - cm**2)) / 4) / tol)), verbose=False)
-    assert r.status == "not yet" and "1/sqrt(shots)" in r.reason
+        lambda cp, cm, tol: max(1, math.ceil(one_shot(cp, cm).mean() / tol**2)), verbose=False)
+    assert r.status == "not yet" and "ONE sample" in r.reason
+    r = exercise("ex-tips-shots-needed").check(
+        lambda cp, cm, tol: max(1, math.ceil(one_shot(cp, cm).sum() / tol**2)), verbose=False)
+    assert r.status == "not yet" and "B**2" in r.reason
     r = exercise("ex-tips-shots-needed").check(lambda cp, cm, tol: 10**6, verbose=False)
     assert r.status == "not yet" and "more than needed" in r.reason
+
+
+def test_tips_experiment_check_remeasures_the_learners_result():
+    from qgan_helpers.course.checks import exercise
+
+    ex = exercise("ex-tips-init-ratio")
+    measure = ex.load_solution()
+    assert ex.check(measure, verbose=False).status == "correct"
+    # a number typed in, however plausible, fails: the ratio depends on the register size
+    for typed in (0.17, 1.9, 30.0):
+        r = ex.check(lambda n, layers, draws, seed, typed=typed: typed, verbose=False)
+        assert r.status == "not yet", typed
+    r = ex.check(lambda n, layers, draws, seed: 1 / measure(n, layers, draws, seed), verbose=False)
+    assert r.status == "not yet" and "inverse" in r.reason
