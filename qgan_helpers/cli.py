@@ -420,7 +420,7 @@ def _run_evaluate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from qgan_helpers.metrics.datasets import DATASETS
     from qgan_helpers.metrics.suite import ScoreTable, evaluate_images, reference_rows
 
-    if args.dataset not in DATASETS:
+    if args.dataset is not None and args.dataset not in DATASETS:
         raise CLIError(f"--dataset: expected one of {sorted(DATASETS)}, got {args.dataset!r}")
     torch.set_num_threads(1)
     try:
@@ -429,6 +429,8 @@ def _run_evaluate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise CLIError(f"samples: {args.samples!r} is not a readable .npy array ({' '.join(str(err).split())[:120]})") from None
     if samples.dtype.kind not in "fiu":
         raise CLIError(f"samples: expected a numeric array of images, got dtype {samples.dtype}")
+    if args.dataset is None:  # by the images' size: 28x28 (784 pixels) is MNIST, anything else the 8x8 digits
+        args.dataset = "mnist" if samples.ndim >= 2 and samples[0].size == 784 else "digits"
     try:
         row = evaluate_images(samples, args.digit, dataset=args.dataset, name=args.name or path.name,
                               params=args.params, repeats=args.repeats, seed=args.seed)
@@ -490,7 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("samples", metavar="SAMPLES.npy", help="generated images, e.g. written by 'sample'")
     evaluate.add_argument("--digit", type=_int("digit"), required=True, metavar="D", help="the digit they should show")
-    evaluate.add_argument("--dataset", default="digits", help="the real data set (default digits: the 8x8 digits)")
+    evaluate.add_argument("--dataset", default=None, help="the real data set: digits (the 8x8 digits) or mnist "
+                          "(28x28, scored with the 28x28 feature network); default: by the images' size")
     evaluate.add_argument("--params", type=_int("params", 1), default=None, metavar="P",
                           help="the generator's parameter count: adds the PCA-Gaussian of matching size")
     evaluate.add_argument("--name", default=None, help="row name (default: the file name)")
