@@ -45,7 +45,7 @@ def test_first_code_cell_installs_the_package_on_colab_only(path: Path) -> None:
     assert first["metadata"].get("qgan", {}).get("colab") == "install", f"{path.name}: first code cell"
     assert "remove-cell" in first["metadata"].get("tags", []), "hidden on the site"
     assert 'if "google.colab" in sys.modules:' in source and "%pip install" in source
-    extra = "[hardware]" if path.stem == "hardware" else ""
+    extra = "[hardware]" if path.stem in {"hardware", "mitigation"} else ""
     assert f'"qgan_helpers{extra} @ git+{{REPOSITORY}}"' in source
     # IPython turns the indented magic into a call: the cell is valid in a kernel (and a no-op off Colab)
     code = TransformerManager().transform_cell(source)
