@@ -1,4 +1,11 @@
-"""Exercises of the chapter "Born machines and quantum Boltzmann machines" (book/born.ipynb)."""
+"""Exercises of the chapter "Born machines" (book/born.ipynb).
+
+The circuit exercise (``ex-born-circuit``) is checked on what the learner's quantum function *builds*:
+the gates are recorded with :func:`pennylane.tape.make_qscript` and compared with the QCBM layer by
+layer, so a function that returns probabilities (or a state) without applying gates does not pass.
+The experiment (``ex-born-train``) is checked on the model it returns: the check measures that model's
+exact distribution itself and compares it with the same circuit at its untrained angles.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +21,20 @@ from qgan_helpers.course.checks import expect, register
 __all__: list[str] = []
 
 
-
-
-
-
 # --------------------------------------------------------------------------------------------
 @register(
     "ex-born-bas",
     "List every bars-and-stripes pattern of a rows x cols grid",
-    "Loop over all 2**cols choices of the columns (itertools.product((0, 1), repeat=cols)) -- each gives a "
-    "bar pattern np.tile(bars, rows) -- and over all 2**rows choices of the rows (np.repeat(stripes, cols)). "
-    "Collect the tuples in a set: the all-0 and all-1 images are both, and must appear only once.",
+    (
+        "A bar pattern is fixed by its first row (every column constant), a stripe pattern by its first column "
+        "(every row constant). How many choices of a first row are there?",
+        "Loop over all 2**cols choices of the first row with itertools.product((0, 1), repeat=cols) and repeat "
+        "that row rows times; do the same for the 2**rows choices of the first column. Two images are both a bar "
+        "and a stripe pattern: keep each pattern once.",
+        "Bars: np.tile(bars, rows) for bars in itertools.product((0, 1), repeat=cols); stripes: "
+        "np.repeat(stripes, cols) for stripes in itertools.product((0, 1), repeat=rows). Collect tuple(...) of "
+        "each in a set (the all-0 and all-1 images appear in both loops) and return np.array(sorted(found)).",
+    ),
     "bas_patterns",
 )
 def _check_bas(bas_patterns: Any) -> None:
@@ -52,8 +62,14 @@ def _check_bas(bas_patterns: Any) -> None:
 @register(
     "ex-born-metrics",
     "KL divergence and the valid rate chi of a model distribution",
-    "Keep only the outcomes x with p(x) > 0 (the data's support): KL = sum p log(p / q) over them, and chi = "
-    "sum of q over them. Use the natural logarithm (np.log).",
+    (
+        "Both numbers are sums over the data's patterns only, the outcomes x with p(x) > 0: the others add "
+        "nothing to KL(p || q) and are not valid images.",
+        "Make a boolean mask support = p > 0 and index p and q with it. KL(p || q) puts p, the data, first; "
+        "chi is the probability the model puts on the valid patterns.",
+        "kl = np.sum(p[support] * np.log(p[support] / q[support])) (natural logarithm) and "
+        "chi = np.sum(q[support]); return float(kl), float(chi).",
+    ),
     "kl_and_chi",
 )
 def _check_metrics(kl_and_chi: Any) -> None:
@@ -88,8 +104,14 @@ def _check_metrics(kl_and_chi: Any) -> None:
 @register(
     "ex-born-mmd",
     "The exact MMD between two distributions over bit strings",
-    "Build the bit string of every index (wire 0 = most significant bit), the matrix of Hamming distances "
-    "h(x, y), the kernel K = exp(-h / (2 sigma**2)), and return d @ K @ d with d = p - q.",
+    (
+        "The formula above is a quadratic form d K d in the difference d = p - q; what you need is the 2**n x "
+        "2**n kernel matrix K of all pairs of bit strings.",
+        "Build the bits of every index k (wire 0 = most significant bit: (k >> (n - 1 - i)) & 1 for bit i), "
+        "then the matrix of Hamming distances h(x, y), the number of bits in which x and y differ.",
+        "bits = (k[:, None] >> np.arange(n - 1, -1, -1)) & 1 with k = np.arange(2**n); hamming = "
+        "(bits[:, None, :] != bits[None, :, :]).sum(-1); K = np.exp(-hamming / (2 * sigma**2)); return d @ K @ d.",
+    ),
     "mmd2_bits",
 )
 def _check_mmd(mmd2_bits: Any) -> None:
@@ -113,27 +135,123 @@ def _check_mmd(mmd2_bits: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+def _recorded_ops(qcbm_circuit: Any, weights: np.ndarray, rows: int, cols: int) -> list:
+    """The gates ``qcbm_circuit(weights, rows, cols)`` applies, recorded on a tape (a QNode's function too)."""
+    import pennylane as qml
+
+    function = getattr(qcbm_circuit, "func", qcbm_circuit)  # a QNode: record the quantum function inside it
+    tape = qml.tape.make_qscript(function)(weights.copy(), rows, cols)
+    return list(tape.operations)
+
+
 @register(
-    "ex-born-qbm",
-    "The probability of reading 0 from a one-qubit quantum Boltzmann machine",
-    "exp(b Z + gamma X) = cosh(D) I + sinh(D) (b Z + gamma X) / D with D = sqrt(b**2 + gamma**2), because "
-    "(b Z + gamma X)**2 = D**2 I. Normalise by the trace 2 cosh(D) and read the top-left entry.",
-    "one_qubit_p0",
+    "ex-born-circuit",
+    "The QCBM circuit on any pixel grid: Rot on every qubit, then CNOTs between neighbouring pixels",
+    (
+        "Write a quantum function: it only calls gates (no QNode, no return value needed). Look at qcbm_2x2 "
+        "above and replace what is fixed to the 2x2 grid by rows and cols.",
+        "Qubit r * cols + c holds the pixel in row r, column c. Its right-hand neighbour is qubit r * cols + c + 1 "
+        "(if c + 1 < cols) and the one below it qubit (r + 1) * cols + c (if r + 1 < rows).",
+        "For each layer: qml.Rot(*weights[layer, wire], wires=wire) for every wire, then qml.CNOT(wires=[a, b]) "
+        "for a, b in the horizontal pairs (r * cols + c, r * cols + c + 1) and the vertical pairs "
+        "(r * cols + c, (r + 1) * cols + c); the number of layers is weights.shape[0].",
+    ),
+    "qcbm_circuit",
 )
-def _check_qbm(one_qubit_p0: Any) -> None:
+def _check_circuit(qcbm_circuit: Any) -> None:
+    from qgan_helpers.born.qcbm_circuit import grid_pairs
+
+    expect(callable(qcbm_circuit), "qcbm_circuit should be a quantum function of (weights, rows, cols)")
+    rng = np.random.default_rng(2019)
+    for rows, cols, layers in ((2, 2, 1), (2, 3, 2), (3, 2, 1), (3, 3, 2)):
+        n = rows * cols
+        weights = rng.uniform(0, 2 * np.pi, (layers, n, 3))
+        what = f"qcbm_circuit(<weights of shape {weights.shape}>, {rows}, {cols})"
+        ops = _recorded_ops(qcbm_circuit, weights, rows, cols)
+        expect(ops, f"{what} applied no gates. The answer is a circuit: call qml.Rot and qml.CNOT inside the "
+               "function (returning probabilities or a state does not build a circuit)")
+        names = sorted({op.name for op in ops} - {"Rot", "CNOT"})
+        expect(not names, f"{what} uses {', '.join(names)}; the QCBM layer uses only qml.Rot and qml.CNOT")
+        pairs = set(grid_pairs(rows, cols))
+        n_rot, n_cnot = sum(op.name == "Rot" for op in ops), sum(op.name == "CNOT" for op in ops)
+        expect(n_rot == layers * n, f"{what} applies {n_rot} Rot gates; {layers} layer(s) on {n} qubits need "
+               f"{layers * n} (one per qubit per layer; the layers are weights.shape[0])")
+        expect(n_cnot == layers * len(pairs),
+               f"{what} applies {n_cnot} CNOTs; a {rows}x{cols} grid has {len(pairs)} pairs of neighbouring "
+               f"pixels, so {layers} layer(s) need {layers * len(pairs)}")
+        position = 0
+        for layer in range(layers):
+            block = ops[position:position + n]
+            expect(all(op.name == "Rot" for op in block),
+                   f"{what}: layer {layer} should start with a Rot on each of the {n} qubits, then its CNOTs")
+            for op in block:
+                wire = int(op.wires[0])
+                expect(0 <= wire < n, f"{what} acts on wire {wire}; the grid has wires 0 to {n - 1}")
+                angles = np.asarray([float(np.asarray(v)) for v in op.parameters])
+                expect(np.allclose(angles, weights[layer, wire]),
+                       f"{what}: the Rot on wire {wire} in layer {layer} should take weights[{layer}, {wire}], "
+                       f"the angles (phi, theta, omega); it got {np.round(angles, 3).tolist()}")
+            expect(sorted(int(op.wires[0]) for op in block) == list(range(n)),
+                   f"{what}: layer {layer} should rotate every qubit once")
+            position += n
+            cnots = ops[position:position + len(pairs)]
+            expect(all(op.name == "CNOT" for op in cnots), f"{what}: layer {layer} should end with its CNOTs")
+            got = [tuple(int(w) for w in op.wires) for op in cnots]
+            flipped = {(b, a) for a, b in got} & pairs
+            if flipped and not set(got) & pairs:
+                expect(False, f"{what}: control and target are swapped; the control is the pixel left of or "
+                       "above the target (the smaller index)")
+            wrong = sorted(set(got) - pairs)
+            expect(not wrong, f"{what}: CNOT(s) {wrong} in layer {layer} join pixels that are not neighbours "
+                   f"on the {rows}x{cols} grid (qubit r * cols + c is the pixel in row r, column c)")
+            missing = sorted(pairs - set(got))
+            expect(not missing, f"{what}: layer {layer} misses the CNOT(s) {missing} between neighbouring pixels")
+            position += len(pairs)
+
+
+# --------------------------------------------------------------------------------------------
+@register(
+    "ex-born-train",
+    "An experiment: train a small QCBM on bars and stripes 2x2 and measure what training gained",
+    (
+        "The loop written out above is the whole recipe: only the data (2x2), the kernel (4 bits) and the "
+        "circuit's size change.",
+        "target = torch.as_tensor(bas_distribution(2, 2)); kernel = hamming_kernel_matrix(4, sigmas); the "
+        "model is QCBM(n_qubits=4, layers=2, entanglers='grid', grid_shape=(2, 2), init_seed=seed).",
+        "Adam with lr=0.1 on model.parameters(); per step: q = model()[0], diff = target - q, "
+        "loss = diff @ kernel @ diff, zero_grad, backward, step. Return the model after `steps` steps.",
+    ),
+    "train_small_qcbm",
+)
+def _check_train(train_small_qcbm: Any) -> None:
     import torch
 
-    from qgan_helpers.born.qbm import QBM
+    from qgan_helpers.born.bars_stripes import bas_distribution
+    from qgan_helpers.born.metrics import DEFAULT_SIGMAS, distribution_metrics, mmd2_exact
+    from qgan_helpers.born.qcbm import QCBM
 
-    expect(callable(one_qubit_p0), "one_qubit_p0 should be a function of (b, gamma)")
-    for b, gamma in ((1.0, 0.0), (0.0, 1.5), (0.8, 0.6), (-1.3, 0.4), (2.0, 3.0)):
-        got = _as_number(one_qubit_p0(b, gamma), f"one_qubit_p0({b}, {gamma})")
-        model = QBM(1, 0, gamma=gamma, connectivity="full")
+    expect(callable(train_small_qcbm), "train_small_qcbm should be a function of (steps, seed)")
+    p = bas_distribution(2, 2)
+    for seed in (3, 6):
+        model = train_small_qcbm(100, seed)
+        what = f"train_small_qcbm(100, {seed})"
+        expect(isinstance(model, QCBM), f"{what} should return the trained QCBM (the circuit), got "
+               f"{type(model).__name__}; the check measures its distribution itself")
+        expect(model.n_qubits == 4, f"{what} returned a QCBM on {model.n_qubits} qubits; 2x2 images need 4")
+        if model.n_starts != 1:
+            expect(False, f"{what} returned a QCBM with {model.n_starts} starts; return one (fit.model or select(k))")
+        config = model.config()
+        config.update(n_starts=1, init_seed=seed, grid_shape=model.grid_shape)
+        untrained = QCBM(**config)
         with torch.no_grad():
-            model.b.fill_(b)
-            want = float(model.visible_probs()[0])
-        classical = 1 / (1 + math.exp(-2 * b))
-        if gamma > 0 and abs(got - classical) < 1e-9 and abs(classical - want) > 1e-6:
-            expect(False, f"one_qubit_p0({b}, {gamma}) = {got:.6f} ignores the transverse field: that is the "
-                          "classical e^b / (e^b + e^-b)")
-        expect(abs(got - want) < 1e-9, f"one_qubit_p0({b}, {gamma}) should be {want:.6f}, got {got:.6f}")
+            q_trained, q_untrained = model.probs(), untrained.probs()
+        expect(not torch.allclose(q_trained, q_untrained),
+               f"{what} returned the circuit at its untrained angles: did the optimiser update model.parameters()?")
+        mmd_t, mmd_u = (float(mmd2_exact(p, q, sigmas=DEFAULT_SIGMAS)) for q in (q_trained, q_untrained))
+        kl_t, kl_u = (distribution_metrics(p, q)["kl"] for q in (q_trained, q_untrained))
+        expect(mmd_t <= mmd_u / 5,
+               f"{what}: the trained circuit's exact MMD^2 is {mmd_t:.4f}, the untrained one's {mmd_u:.4f}; "
+               "training should cut it at least fivefold (is the loss diff @ kernel @ diff, minimised?)")
+        expect(kl_t <= kl_u / 3,
+               f"{what}: the trained circuit's KL is {kl_t:.3f}, the untrained one's {kl_u:.3f}; training "
+               "should cut it at least threefold")
