@@ -13,7 +13,7 @@ def train_small_qcbm(steps, seed):
     optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
     for _ in range(steps):
         diff = target - model()[0]
-        loss = diff @ kernel @ diff
+        loss = diff @ kernel @ diff  # MMD^2
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
