@@ -1,4 +1,5 @@
-"""Tests of qgan_helpers.course.results (the training page reads the benchmark files with it)."""
+"""Tests of qgan_helpers.course.results (the training page reads the benchmark files with it), and of the
+checks of the training page's experiment and of the appendix "Making it fast": wrong and hard-coded answers fail."""
 
 import pytest
 
@@ -63,3 +64,87 @@ def test_shipped_results_read():
         load_result("nothing")
     with pytest.raises(ValueError, match="name"):
         load_result("../x")
+
+
+# -- the checks of the training page's experiment and of the appendix "Making it fast" -------------------------
+def _status(label, answer):
+    from qgan_helpers.course.checks import exercise
+
+    return exercise(label).check(answer, verbose=False)
+
+
+def test_pshift_check_wants_shifted_runs_not_autograd_or_a_finite_difference():
+    import math
+
+    import torch
+
+    assert _status("ex-training-pshift", _load("ex-training-pshift")).status == "correct"
+
+    def by_autograd(f, weights):  # the right numbers, but no circuit runs at shifted angles
+        w = weights.clone().requires_grad_(True)
+        f(w).backward()
+        return w.grad
+
+    def finite_difference(f, weights, h=1e-4):
+        grad = torch.zeros_like(weights)
+        for i in range(weights.numel()):
+            step = torch.zeros(weights.numel(), dtype=weights.dtype)
+            step[i] = h
+            step = step.reshape(weights.shape)
+            grad.view(-1)[i] = (f(weights + step) - f(weights - step)) / (2 * h)
+        return grad
+
+    def no_half(f, weights):
+        grad = torch.zeros_like(weights)
+        for i in range(weights.numel()):
+            step = torch.zeros(weights.numel(), dtype=weights.dtype)
+            step[i] = math.pi / 2
+            step = step.reshape(weights.shape)
+            grad.view(-1)[i] = f(weights + step) - f(weights - step)
+        return grad
+
+    assert "unshifted" in _status("ex-training-pshift", by_autograd).reason
+    assert "finite difference" in _status("ex-training-pshift", finite_difference).reason
+    assert "divide" in _status("ex-training-pshift", no_half).reason
+    # a hard-coded gradient of the right shape fails: the check counts the circuit runs
+    assert _status("ex-training-pshift", lambda f, w: torch.zeros_like(w)).status == "not yet"
+
+
+def _load(label):
+    from qgan_helpers.course.checks import exercise
+
+    return exercise(label).load_solution()
+
+
+def test_speed_gate_check_catches_bit_order_and_transpose():
+    solution = _load("ex-speed-gate")
+    assert _status("ex-speed-gate", solution).status == "correct"
+    flipped = _status("ex-speed-gate", lambda s, m, w, n: solution(s, m, n - 1 - w, n))
+    assert "MOST significant" in flipped.reason
+    transposed = _status("ex-speed-gate", lambda s, m, w, n: solution(s, m.transpose(1, 2), w, n))
+    assert "transposed" in transposed.reason
+    assert _status("ex-speed-gate", lambda s, m, w, n: s).status == "not yet"
+
+
+def test_speed_czsigns_check_rejects_hard_coded_and_ring():
+    import torch
+
+    solution = _load("ex-speed-czsigns")
+    assert _status("ex-speed-czsigns", solution).status == "correct"
+    # the two-qubit answer, hard-coded, fails for more qubits
+    assert _status("ex-speed-czsigns", lambda n: torch.tensor([1.0, 1.0, 1.0, -1.0])).status == "not yet"
+
+    def ring(n):  # a closed chain: CZ(n-1, 0) as well
+        signs = solution(n)
+        index = torch.arange(2**n)
+        return signs * (1 - 2 * (((index >> (n - 1)) & 1) * (index & 1))).double()
+
+    assert "open" in _status("ex-speed-czsigns", ring).reason
+
+
+def test_speed_safeload_check_catches_a_full_unpickle():
+    import torch
+
+    assert _status("ex-speed-safeload", _load("ex-speed-safeload")).status == "correct"
+    unsafe = _status("ex-speed-safeload", lambda path: torch.load(path, weights_only=False))
+    assert unsafe.status == "not yet" and "ran the code" in unsafe.reason

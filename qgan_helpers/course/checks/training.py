@@ -56,9 +56,15 @@ def _weights_after(seed: int, noise: torch.Tensor, kind: str, stale: torch.Tenso
 @register(
     "ex-training-gstep",
     "One non-saturating generator update for the patch generator",
-    "Four lines: optimizer.zero_grad(); logits = discriminator(generator(noise)); "
-    "loss = torch.nn.functional.softplus(-logits).mean()  (this is -log D(G(z)) computed from logits); "
-    "loss.backward(); optimizer.step(); then return loss.item(). The discriminator is not updated here.",
+    (
+        "Copy step 2 of train_step above: the same five moves, with the function's arguments in place of "
+        "gen, disc and opt_g.",
+        "Gradients add up in .grad, so clear them first with optimizer.zero_grad(). The discriminator returns "
+        "logits, and -log D(G(z)) = softplus(-logit): torch.nn.functional.softplus(-logits).mean() is the loss.",
+        "optimizer.zero_grad(); logits = discriminator(generator(noise)); loss = F.softplus(-logits).mean(); "
+        "loss.backward(); optimizer.step(); return loss.item(). The optimizer holds only the generator's "
+        "parameters, so the discriminator does not change.",
+    ),
     "generator_step",
 )
 def _check_gstep(generator_step: Any) -> None:
@@ -108,10 +114,14 @@ def _reference_shifts(n_generators: int, depth: int, n_qubits: int, batch_size: 
 @register(
     "ex-training-shifts",
     "How many circuit executions one parameter-shift training step needs",
-    "Every sample and every sub-generator is its own circuit: n_generators * batch_size circuits. Each runs once "
-    "for the forward pass. Its trainable angles are the depth * n_qubits RY weights (the noise angles are not "
-    "trained), and the parameter-shift rule runs the circuit twice per trainable angle (shifted by +pi/2 and "
-    "-pi/2).",
+    (
+        "Count circuits first, then the runs of one circuit. How many separate circuits does a batch need, "
+        "given that every sub-generator paints its own patch of every image?",
+        "n_generators * batch_size circuits. Each runs once for the forward pass; its trainable angles are the "
+        "depth * n_qubits RY weights (the noise angles are not trained).",
+        "The parameter-shift rule runs a circuit twice per trainable angle (+pi/2 and -pi/2), so one circuit "
+        "costs 1 + 2 * depth * n_qubits runs: return n_generators * batch_size * (1 + 2 * depth * n_qubits).",
+    ),
     "shift_executions",
 )
 def _check_shifts(shift_executions: Any) -> None:
@@ -158,9 +168,13 @@ def _reference_ema(average: dict, current: dict, decay: float) -> dict:
 @register(
     "ex-training-ema",
     "An exponential moving average (EMA) of the generator's weights",
-    "For every key k: new[k] = decay * average[k] + (1 - decay) * current[k] if the tensor is floating point "
-    "(tensor.dtype.is_floating_point), else a copy of current[k]. Build a new dict and do not modify `current`; "
-    "use current[k].detach() so no gradient is tracked.",
+    (
+        "Loop over current.items() and build a new dict; decay weighs the OLD average (0.99 keeps 99 % of it).",
+        "A tensor is a weight to average when value.dtype.is_floating_point; anything else (an integer "
+        "counter) is copied with value.clone(). Take value.detach() so that no gradient is tracked.",
+        "for key, value in current.items(): value = value.detach(); new[key] = decay * average[key] + "
+        "(1 - decay) * value if value.dtype.is_floating_point else value.clone(); return new.",
+    ),
     "ema_update",
 )
 def _check_ema(ema_update: Any) -> None:
@@ -211,3 +225,97 @@ def _check_ema(ema_update: Any) -> None:
            "applied to a generator's state_dict() with a zero average and decay 0.75 the result should be "
            "0.25 * the weights")
     expect(not out["weights"].requires_grad, "the average should not track gradients (use .detach())")
+
+
+# --------------------------------------------------------------------------------------------
+class _Recorder:
+    """A scalar function of a sub-generator's angles that remembers every point it was run at."""
+
+    def __init__(self, n_qubits: int, depth: int, seed: int) -> None:
+        from qgan_helpers.models import PatchQuantumGenerator
+
+        torch.manual_seed(seed)
+        n_data = n_qubits - 1
+        self.generator = PatchQuantumGenerator(n_qubits=n_qubits, n_ancillas=1, depth=depth, n_generators=1,
+                                               n_pixels=2**n_data)
+        self.circuit = self.generator.qnode()
+        rng = torch.Generator().manual_seed(seed)
+        self.noise = self.generator.sample_noise(1, rng)[0].double()
+        self.weights = self.generator.weights[0].detach().double()
+        # a fixed mix of the outcome probabilities: any scalar the loss might make of them
+        self.mix = torch.linspace(-1.0, 1.0, 2**n_qubits, dtype=torch.float64)
+        self.calls: list[torch.Tensor] = []
+
+    def __call__(self, weights: torch.Tensor) -> torch.Tensor:
+        expect(isinstance(weights, torch.Tensor) and tuple(weights.shape) == tuple(self.weights.shape),
+               f"f was called with {type(weights).__name__} {tuple(getattr(weights, 'shape', ()))}; call it with a "
+               f"tensor of the same shape as `weights`, {tuple(self.weights.shape)}")
+        self.calls.append(weights.detach().clone().double())
+        return (self.circuit(self.noise, weights.double()) * self.mix).sum()
+
+    def autograd(self) -> torch.Tensor:
+        w = self.weights.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad((self.circuit(self.noise, w) * self.mix).sum(), w)
+        return grad
+
+
+def _shift_calls_ok(rec: _Recorder, what: str) -> None:
+    """Every run of the circuit was at the weights shifted by +-pi/2 in one angle (the forward run allowed once)."""
+    p = rec.weights.numel()
+    shifted = []
+    for w in rec.calls:
+        diff = (w - rec.weights).flatten()
+        moved = torch.nonzero(diff.abs() > 1e-12).flatten()
+        if len(moved) == 0:
+            continue
+        expect(len(moved) == 1, f"{what} ran the circuit with {len(moved)} angles moved at once; the rule shifts ONE "
+               "angle at a time and leaves the others as they are")
+        step = float(diff[moved[0]])
+        expect(abs(abs(step) - np.pi / 2) < 1e-9, f"{what} shifted an angle by {step:+.3g}; the parameter-shift "
+               "rule shifts by exactly +pi/2 and -pi/2 (a small step would be a finite difference, which is "
+               "only approximate and drowns in shot noise on a device)")
+        shifted.append((int(moved[0]), step > 0))
+    unshifted = len(rec.calls) - len(shifted)
+    expect(shifted or not unshifted, f"{what} ran the circuit only at the unshifted angles: a gradient from "
+           "backward() needs the state vector, which a device never shows; run f at shifted angles instead")
+    expect(unshifted <= 1, f"{what} ran the circuit {unshifted} times at the unshifted angles; the gradient needs "
+           "only the shifted runs")
+    expect(len(shifted) == 2 * p and len(set(shifted)) == 2 * p,
+           f"{what} ran {len(shifted)} shifted circuits; for {p} angles the rule needs {2 * p}: each angle once at "
+           "+pi/2 and once at -pi/2")
+
+
+@register(
+    "ex-training-pshift",
+    "An experiment: the whole gradient of a sub-generator's circuit by parameter shift, against autograd",
+    (
+        "The cell above shifted one angle, [2, 3]. Do the same for every index of `weights`, and put each result "
+        "in a tensor of the same shape.",
+        "Loop over the indices (for index in np.ndindex(weights.shape)); build shift = torch.zeros_like(weights) "
+        "with shift[index] = math.pi / 2, and run f at weights + shift and at weights - shift.",
+        "grad = torch.zeros_like(weights); for each index: grad[index] = (f(weights + shift) - f(weights - shift)) "
+        "/ 2; return grad. Do not call backward(): the point is that only circuit runs are needed.",
+    ),
+    "shift_gradient",
+)
+def _check_pshift(shift_gradient: Any) -> None:
+    expect(callable(shift_gradient), "shift_gradient should be a function of (f, weights)")
+    for n_qubits, depth, seed in ((3, 2, 0), (4, 3, 1)):
+        rec = _Recorder(n_qubits, depth, seed)
+        what = f"shift_gradient(f, weights) for a {n_qubits}-qubit circuit of depth {depth}"
+        got = shift_gradient(rec, rec.weights.clone())
+        expect(isinstance(got, torch.Tensor), f"{what} should return a torch tensor, got {type(got).__name__}")
+        expect(tuple(got.shape) == tuple(rec.weights.shape),
+               f"{what} should return one derivative per angle, shape {tuple(rec.weights.shape)}; got "
+               f"{tuple(got.shape)}")
+        got = got.detach().double()
+        expect(bool(torch.isfinite(got).all()), f"{what} returned NaN or infinity")
+        _shift_calls_ok(rec, what)
+        want = rec.autograd()
+        if torch.allclose(got, want, atol=1e-8):
+            continue
+        expect(not torch.allclose(got, 2 * want, atol=1e-8), f"{what} is twice autograd's gradient: divide the "
+               "difference of the two shifted runs by 2")
+        expect(not torch.allclose(got, -want, atol=1e-8), f"{what} has the wrong sign: f(w + shift) - f(w - shift)")
+        expect(False, f"{what} differs from autograd's gradient by up to "
+               f"{float((got - want).abs().max()):.2g}; check that each index gets its own shifted pair")
