@@ -17,7 +17,7 @@ from qgan_helpers.course.checks import as_number as _as_number
 from qgan_helpers.course.checks import expect, register
 from qgan_helpers.course.checks.devices import last_circuit, recorded_executions, run_ops
 
-__all__ = ["patch_fit_error", "average_zero_target"]
+__all__ = ["patch_fit_error"]
 
 # --------------------------------------------------------------------------------------------
 @register(
@@ -168,14 +168,12 @@ def _check_patch_pixels(patch_pixels: Any) -> None:
 _FIT_GENERATORS, _FIT_DEPTH, _FIT_STEPS, _FIT_LR = 4, 6, 60, 0.1
 
 
-def average_zero_target() -> Any:
-    """The page's fitting target: the average '0' of the bundled 8x8 digits, shape (4, 16), each
-    two-row patch scaled so that its brightest pixel is 1 (the scale of the max mapping)."""
-    from qgan_helpers.data import load_digits_tensors
+def _random_target() -> Any:
+    """A (4, 16) target image for the check: random pixels, each patch's brightest pixel 1."""
+    import torch
 
-    zeros, _ = load_digits_tensors(0)
-    target = zeros.mean(0).double().reshape(_FIT_GENERATORS, 16)
-    return target / target.amax(dim=-1, keepdim=True)
+    target = np.random.default_rng(16).random((_FIT_GENERATORS, 16))
+    return torch.tensor(target / target.max(axis=-1, keepdims=True))
 
 
 def patch_fit_error(n_qubits: int, n_ancillas: int, seed: int, target: Any, steps: int = _FIT_STEPS) -> float:
@@ -234,7 +232,7 @@ def patch_fit_error(n_qubits: int, n_ancillas: int, seed: int, target: Any, step
 )
 def _check_ancilla(fit_error: Any) -> None:
     expect(callable(fit_error), "fit_error should be a function of (n_qubits, n_ancillas, seed, target)")
-    target = average_zero_target()
+    target = _random_target()
     for n_qubits, n_ancillas, seed in ((4, 0, 7), (5, 1, 7)):
         what = f"fit_error({n_qubits}, {n_ancillas}, seed={seed}, target)"
         with recorded_executions() as seen:
