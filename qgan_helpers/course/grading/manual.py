@@ -90,7 +90,7 @@ MANUAL_ITEMS: tuple[ManualItem, ...] = (
                 "and how would you find out?",
                 "separates the two contributions (e.g. the decoder alone, random features of the same size)",
                 "proposes a measurement that would tell them apart"),
-    _discussion("hardware", "With a fixed budget of shots, when is error mitigation worth its extra circuit "
+    _discussion("mitigation", "With a fixed budget of shots, when is error mitigation worth its extra circuit "
                 "executions?",
                 "names the trade-off (bias removed vs variance added by fewer shots per circuit)",
                 "gives a condition or an example from the chapter's numbers"),
