@@ -28,6 +28,8 @@ Usage::
 
     .venv/bin/python benchmarks/bench_patch_mnist.py                           # quantum + classical, seeds 0-2
     .venv/bin/python benchmarks/bench_patch_mnist.py --parts quantum --seeds 0 --keep qgan_helpers/checkpoints
+    .venv/bin/python benchmarks/bench_patch_mnist.py --seeds 1 --results /tmp/s1.json     # seeds in parallel,
+    .venv/bin/python benchmarks/bench_patch_mnist.py --merge /tmp/s1.json                 # then merged
 """
 
 from __future__ import annotations
@@ -150,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", nargs="*", default=["quantum", "classical"], choices=["quantum", "classical"])
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--keep", type=Path, default=None, help="copy the seed-0 checkpoints into this directory")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the results file (default: the package's)")
+    parser.add_argument("--merge", type=Path, nargs="*", default=[],
+                        help="only merge the runs of these results files (e.g. seeds run in parallel) into --results")
     args = parser.parse_args(argv)
-    data = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    data = json.loads(args.results.read_text()) if args.results.is_file() else {}
+    if args.merge:
+        return _merge(data, args.results, args.merge)
     from qgan_helpers.training import package_versions
     from qgan_helpers.training.patch_mnist_recipe import MNIST_CONDITIONAL_DEFAULTS
 
@@ -170,8 +177,26 @@ def main(argv: list[str] | None = None) -> int:
     data.setdefault("history", []).append({
         "command": "python benchmarks/bench_patch_mnist.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "packages": package_versions()})
-    RESULTS.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {RESULTS}")
+    args.results.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {args.results}")
+    return 0
+
+
+def _merge(data: dict[str, Any], results: Path, others: list[Path]) -> int:
+    """Add the runs of ``others`` to ``data`` (a seed's run replaces the same seed's), re-summarise, write."""
+    for other in others:
+        extra = json.loads(other.read_text())
+        for part in ("quantum", "classical"):
+            if part not in extra:
+                continue
+            entry = data.setdefault(part, {**extra[part], "runs": []})
+            runs = {r["seed"]: r for r in entry["runs"]}
+            runs.update({r["seed"]: r for r in extra[part]["runs"]})
+            entry["runs"] = [runs[k] for k in sorted(runs)]
+            entry["summary"], entry["met"] = _summary(entry["runs"]), _met(entry["runs"])
+        data.setdefault("history", []).extend(extra.get("history", []))
+    results.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {results}")
     return 0
 
 
