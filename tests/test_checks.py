@@ -289,3 +289,14 @@ def test_ancilla_experiment_check_inspects_the_circuits_it_ran():
 
     r = ancilla.check(never_trains, verbose=False)
     assert r.status == "not yet" and "60 Adam steps" in r.reason
+
+
+def test_circuit_inspection_is_skipped_only_for_answers_run_in_the_graders_sandbox():
+    from qgan_helpers.course.checks.devices import last_circuit, runs_elsewhere
+    from qgan_helpers.course.grading.remote import RemoteFunction
+
+    remote = object.__new__(RemoteFunction)  # the grader's stand-in: the circuits run in the sandbox
+    assert runs_elsewhere(remote) and last_circuit([], "f()", remote) is None
+    assert not runs_elsewhere(lambda: None)
+    with pytest.raises(Exception, match="without running a circuit"):
+        last_circuit([], "f()", lambda: None)
