@@ -77,6 +77,8 @@ network; a loaded machine allowed only a few runs, so these are first measuremen
   0.86 / 0.57 (the fives drifted late), while the mean 1-NN two-sample accuracy kept falling
   slowly (0.99 / 0.97 / 0.96 / 0.96); 300 steps gave 0.68 (weakest 0.30). 2000 steps took 149
   CPU-seconds (318 s wall on a loaded machine).
+* **not** batch 64 (seed 0, 1500 steps: weakest digit 0.67, mean 0.94, 187 CPU-seconds) nor a
+  wider discriminator 784-512-128 (weakest 0.53, mean 0.87); these defaults gave 0.78 / 0.94.
 
 **What they give** (``benchmarks/bench_patch_mnist.py``, seeds 0-2, 1,000 samples per digit,
 ``qgan_helpers/results/patch_mnist.json``): 16,492 parameters; the weakest digit is classified as
