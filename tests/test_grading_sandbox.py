@@ -156,8 +156,8 @@ def test_nothing_of_the_instructors_is_lost(hostile):
 
 def test_the_sandbox_sees_no_instructor_file_and_no_network(hostile):
     # density_matrix_bytes is right only if the decoy, the repository's README and solutions, and the network were out of reach
-    assert status(hostile, "deleter", "density-memory") == "correct"
-    assert status(hostile, "deleter", "bell") == "correct"
+    for label in ("density-memory", "bell"):  # the reason is printed if not
+        assert hostile["statuses"][("deleter", f"ex-devices-{label}")] == ("correct", ""), label
 
 
 def test_nothing_hangs_and_a_runaway_costs_only_what_depends_on_it(hostile):

@@ -10,7 +10,9 @@ files the chapters read, and the worker (:mod:`.worker`) into a new folder, and 
   host's loopback), new PID namespace (killing the sandbox kills everything it started), new mount
   namespace in which the course repository, the submissions, the grader's output, ``/root`` and
   ``/home`` are hidden under empty ``tmpfs`` mounts (the Python environment is mounted back
-  read-only), and a user of its own (uid 61000 + slot) that owns nothing but the sandbox folder.
+  read-only), and a user of its own that owns nothing but the sandbox folder. The user id is
+  claimed machine-wide (:func:`claim_uid`): two graders running at once never share one, so one
+  run's sandbox cannot delete another run's sandbox folder.
 
 Without root (or without ``unshare``) :func:`isolation_available` is false and the sandbox is a
 folder with limits only: the worker can then read and delete what the grader's user can, and use the
@@ -42,6 +44,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from qgan_helpers import validation
 from qgan_helpers.course.grading import codec
 
 __all__ = ["Sandbox", "SandboxError", "SandboxTimeout", "Limits", "isolation_available", "sandbox_package"]
@@ -91,6 +94,49 @@ class Limits:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name}: expected a positive number, got {value!r}")
+
+
+UID_FIRST, UID_COUNT = 61000, 1000
+"""Sandbox users are ``UID_FIRST .. UID_FIRST + UID_COUNT - 1``."""
+
+
+def claim_uid(slot: int = 0, lock_dir: str | Path | None = None) -> tuple[int, int]:
+    """Claim a sandbox user id no other sandbox on this machine holds: ``(uid, lock descriptor)``.
+
+    Tries ``UID_FIRST + slot`` first, then the following ids (wrapping around), taking an exclusive
+    ``flock`` on ``<lock_dir>/<uid>.lock`` (default ``<temp>/qgan-uids``). The claim lasts while the
+    descriptor is open (closing it, or the grader's exit, releases it), so two graders run at the
+    same time -- two CI runs, two instructors -- never give two sandboxes the same user.
+
+    Raises
+    ------
+    RuntimeError
+        If all ``UID_COUNT`` ids are taken.
+
+    Examples
+    --------
+    >>> d = tempfile.mkdtemp()
+    >>> (a, fa), (b, fb) = claim_uid(0, d), claim_uid(0, d)
+    >>> a, b
+    (61000, 61001)
+    >>> os.close(fa); claim_uid(0, d)[0]                  # released: the first id is free again
+    61000
+    """
+    import fcntl
+
+    folder = Path(lock_dir) if lock_dir is not None else Path(tempfile.gettempdir()) / "qgan-uids"
+    folder.mkdir(mode=0o755, exist_ok=True)
+    start = validation.non_negative_int("slot", slot) % UID_COUNT
+    for k in range(UID_COUNT):
+        uid = UID_FIRST + (start + k) % UID_COUNT
+        fd = os.open(folder / f"{uid}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise RuntimeError(f"claim_uid: all {UID_COUNT} sandbox user ids from {UID_FIRST} are in use")
 
 
 @lru_cache(maxsize=1)
@@ -191,7 +237,7 @@ class Sandbox:
     hide : list of Path
         Folders hidden from the sandbox when isolation is available.
     slot : int
-        Distinguishes parallel sandboxes (their users differ).
+        Distinguishes parallel sandboxes: the first user id tried is ``61000 + slot`` (see :func:`claim_uid`).
     base : Path, optional
         Where the sandbox folder is made; default the system's temporary folder.
     """
@@ -207,7 +253,11 @@ class Sandbox:
     def __post_init__(self) -> None:
         self.isolated = isolation_available()
         self.folder = Path(tempfile.mkdtemp(prefix="qgan-sandbox-", dir=self.base))
-        self.uid = 61000 + (self.slot % 1000) if self.isolated else os.getuid()
+        self._uid_lock: int | None = None
+        if self.isolated:
+            self.uid, self._uid_lock = claim_uid(self.slot)
+        else:
+            self.uid = os.getuid()
         self._proc: subprocess.Popen | None = None
         self._main: socket.socket | None = None
         self._server: socket.socket | None = None
@@ -324,9 +374,12 @@ class Sandbox:
             self._server = None
 
     def close(self) -> None:
-        """Kill the worker and delete the sandbox folder."""
+        """Kill the worker, delete the sandbox folder and give its user id back."""
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)  # releases the claim
+            self._uid_lock = None
 
     def __enter__(self) -> Sandbox:
         return self
