@@ -697,3 +697,64 @@ def test_train_patch_qgan_with_noise_blocks_samples_the_wider_latent():
     assert gen.latent_dim == 10 and ck.config["generator"]["kwargs"]["noise_per_upload"] is True
     images = generate(gen, 5, seed=0)
     assert images.shape == (5, 8, 8) and float(images.min()) >= 0 and float(images.max()) <= 1
+
+
+def _aux_pair(aux: bool, seed: int = 0):
+    torch.manual_seed(seed)
+    gen = ConditionalPatchGenerator(depth=1, n_classes=10, label_layers=1)
+    disc = MLPDiscriminator(n_classes=10, conditioning="projection", aux_classifier=aux)
+    return gen, disc
+
+
+def test_aux_classifier_loss_adds_a_cross_entropy_to_both_players():
+    # an untrained class head guesses: its cross-entropy is about log(10) = 2.3 on every batch
+    images, labels = load_digits_tensors([0, 1])
+    first = {}
+    for weight in (0.0, 1.0):
+        gen, disc = _aux_pair(True)
+        hist = train_gan(gen, disc, (images, labels), steps=1, batch_size=16, conditional=True,
+                         aux_weight=weight, progress=False)
+        first[weight] = (hist.loss_d[0], hist.loss_g[0])
+        assert hist.settings["aux_weight"] == weight
+    for k in (0, 1):
+        assert 1.8 < first[1.0][k] - first[0.0][k] < 2.8, first
+
+
+def test_aux_classifier_learns_the_real_classes():
+    images, labels = load_digits_tensors([0, 1])
+    gen, disc = _aux_pair(True, seed=1)
+    train_gan(gen, disc, (images, labels), steps=60, batch_size=16, conditional=True, aux_weight=1.0,
+              lr_d=0.003, progress=False)
+    with torch.no_grad():
+        predicted = disc.class_logits(images).argmax(1)
+    assert (predicted == labels).float().mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("disc_kwargs", "train_kwargs", "error", "match"),
+    [
+        ({"aux_classifier": True}, {"aux_weight": -1.0}, ValueError, "aux_weight: expected a number >= 0"),
+        ({"aux_classifier": False}, {"aux_weight": 1.0}, ValueError, "aux_weight: an auxiliary classifier loss needs"),
+        ({"aux_classifier": True}, {"aux_weight": 1.0, "conditional": False}, ValueError,
+         "aux_weight: an auxiliary classifier loss needs .* with conditional=False"),
+    ],
+)
+def test_aux_weight_bad_arguments(disc_kwargs, train_kwargs, error, match):
+    images, labels = load_digits_tensors([0, 1])
+    gen = ConditionalPatchGenerator(depth=1, n_classes=10, label_layers=1)
+    disc = MLPDiscriminator(n_classes=10, conditioning="projection", **disc_kwargs)
+    kwargs = {"conditional": True, **train_kwargs}
+    data = (images, labels) if kwargs["conditional"] else images
+    with pytest.raises(error, match=match):
+        train_gan(gen, disc, data, steps=1, batch_size=8, progress=False, **kwargs)
+
+
+def test_aux_classifier_discriminator_bad_arguments():
+    with pytest.raises(ValueError, match="aux_classifier: needs n_classes > 0 and conditioning='projection'"):
+        MLPDiscriminator(n_classes=10, conditioning="concat", aux_classifier=True)
+    with pytest.raises(ValueError, match="aux_classifier: needs n_classes > 0"):
+        MLPDiscriminator(aux_classifier=True)
+    with pytest.raises(TypeError, match="aux_classifier: expected True or False, got 'yes'"):
+        MLPDiscriminator(n_classes=10, conditioning="projection", aux_classifier="yes")
+    with pytest.raises(ValueError, match="class_logits: this discriminator was built without aux_classifier=True"):
+        MLPDiscriminator(n_classes=10, conditioning="projection").class_logits(torch.rand(2, 64))

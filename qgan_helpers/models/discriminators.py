@@ -78,12 +78,19 @@ class MLPDiscriminator(nn.Module):
         ``"leaky_relu"`` (slope 0.2) keeps gradients alive for images the discriminator is sure about.
     conditioning : {"concat", "projection"}
         How the label enters a conditional discriminator.
+    aux_classifier : bool
+        Also predict the class of an image from the last hidden layer (:meth:`class_logits`), for the
+        auxiliary classifier loss of ``train_gan(..., aux_weight=...)`` (AC-GAN). Needs
+        ``n_classes > 0``, ``conditioning="projection"`` and a hidden layer.
 
     Examples
     --------
     >>> d = MLPDiscriminator()
     >>> d(torch.rand(5, 8, 8)).shape
     torch.Size([5])
+    >>> a = MLPDiscriminator(784, (32,), n_classes=10, conditioning="projection", aux_classifier=True)
+    >>> a.class_logits(torch.rand(5, 28, 28)).shape
+    torch.Size([5, 10])
     """
 
     def __init__(
@@ -93,6 +100,7 @@ class MLPDiscriminator(nn.Module):
         n_classes: int = 0,
         activation: str = "leaky_relu",
         conditioning: str = "concat",
+        aux_classifier: bool = False,
     ) -> None:
         super().__init__()
         self.n_pixels = validation.positive_int("n_pixels", n_pixels)
@@ -119,6 +127,15 @@ class MLPDiscriminator(nn.Module):
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
         self.embed = nn.Embedding(self.n_classes, width) if (self.n_classes and conditioning == "projection") else None
+        if not isinstance(aux_classifier, bool):
+            raise TypeError(f"aux_classifier: expected True or False, got {aux_classifier!r}")
+        if aux_classifier and self.embed is None:
+            raise ValueError(
+                "aux_classifier: needs n_classes > 0 and conditioning='projection' (a class head on the last "
+                f"hidden layer), got n_classes={self.n_classes}, conditioning={conditioning!r}"
+            )
+        self.aux_classifier = aux_classifier
+        self.classifier = nn.Linear(width, self.n_classes) if aux_classifier else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Logits, shape (B,), for images ``x`` of shape (B, n_pixels), (B, H, W) or (B, 1, H, W)."""
@@ -131,6 +148,12 @@ class MLPDiscriminator(nn.Module):
             return self.net(flat).squeeze(-1)
         phi = self.net[:-1](flat)
         return self.net[-1](phi).squeeze(-1) + (self.embed(lab) * phi).sum(-1)
+
+    def class_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits, shape (B, n_classes), of the auxiliary classifier (``aux_classifier=True`` only)."""
+        if self.classifier is None:
+            raise ValueError("class_logits: this discriminator was built without aux_classifier=True")
+        return self.classifier(self.net[:-1](_flat_images(x, self.n_pixels, None)))
 
 
 class CNNDiscriminator(nn.Module):

@@ -108,6 +108,14 @@ class Game:
             raise ValueError(f"discriminator: expected logits of shape ({x.shape[0]},), got {shape}")
         return out
 
+    def class_loss(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of the discriminator's auxiliary class prediction for ``x`` against ``labels``."""
+        out = self.discriminator.class_logits(x)
+        if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != x.shape[0]:
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(f"discriminator: expected class_logits of shape ({x.shape[0]}, n_classes), got {shape}")
+        return nn.functional.cross_entropy(out, labels)
+
     def discriminator_step(
         self, real: torch.Tensor, labels: torch.Tensor | None, fake: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -127,6 +135,8 @@ class Game:
             loss = loss + r1_penalty(out_real, real, o.r1_gamma)
         if o.loss == "wgan-gp":
             loss = loss + o.gp_lambda * gradient_penalty(self.logits, real, fake, labels, self.rng)
+        if o.aux_weight > 0:
+            loss = loss + o.aux_weight * self.class_loss(real, labels)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -135,6 +145,8 @@ class Game:
     def generator_step(self, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         """One update of the generator through the (just updated) discriminator's view of ``fake``."""
         loss = generator_loss(self.options.loss, self.logits(fake, labels))
+        if self.options.aux_weight > 0:
+            loss = loss + self.options.aux_weight * self.class_loss(fake, labels)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()

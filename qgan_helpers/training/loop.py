@@ -48,6 +48,7 @@ def train_gan(
     d_steps: int = 1,
     r1_gamma: float = 0.0,
     gp_lambda: float = 10.0,
+    aux_weight: float = 0.0,
     callbacks: Sequence[Callback] = (),
     eval_fn: Callable[[nn.Module], Mapping[str, float]] | None = None,
     eval_every: int = 50,
@@ -122,6 +123,13 @@ def train_gan(
     gp_lambda : float
         Weight :math:`\lambda > 0` of the gradient penalty of ``loss="wgan-gp"`` (10 in the paper);
         checked always, used only by that loss.
+    aux_weight : float
+        Weight of an auxiliary classification loss (AC-GAN, Odena et al. 2017), for a conditional
+        run whose discriminator has ``class_logits(x) -> (B, n_classes)`` (e.g.
+        ``MLPDiscriminator(aux_classifier=True)``): the discriminator also minimises the
+        cross-entropy of its class prediction on the **real** images, and the generator that of
+        its fakes with the labels they were drawn for. Training the classifier on real images only
+        keeps it from learning the generator's own mistakes. 0 = off.
     callbacks : sequence of Callback
     eval_fn : callable, optional
         ``eval_fn(generator) -> {name: value}``, run before training, every ``eval_every`` steps and
@@ -156,7 +164,7 @@ def train_gan(
         generator, discriminator, real_data, steps=steps, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d, betas=betas,
         latent_dim=latent_dim, noise=noise, conditional=conditional, loss=loss, label_smoothing=label_smoothing,
         ema_decay=ema_decay, lr_schedule=lr_schedule, lr_final_fraction=lr_final_fraction, d_steps=d_steps,
-        r1_gamma=r1_gamma, gp_lambda=gp_lambda, callbacks=callbacks, eval_fn=eval_fn, eval_every=eval_every,
+        r1_gamma=r1_gamma, gp_lambda=gp_lambda, aux_weight=aux_weight, callbacks=callbacks, eval_fn=eval_fn, eval_every=eval_every,
         seed=seed, progress=progress, desc=desc,
     )
     game = Game(generator, discriminator, options)

@@ -69,6 +69,7 @@ class TrainOptions:
     d_steps: int
     r1_gamma: float
     gp_lambda: float
+    aux_weight: float
     callbacks: Sequence[Callback]
     eval_fn: Callable[[nn.Module], Mapping[str, float]] | None
     eval_every: int
@@ -84,7 +85,7 @@ class TrainOptions:
                 latent_dim=self.latent_dim, noise=self.noise_name, conditional=self.conditional, loss=self.loss,
                 label_smoothing=self.label_smoothing, ema_decay=self.ema_decay, lr_schedule=self.lr_schedule,
                 lr_final_fraction=self.lr_final_fraction, d_steps=self.d_steps, r1_gamma=self.r1_gamma,
-                gp_lambda=self.gp_lambda, eval_every=self.eval_every, seed=self.seed,
+                gp_lambda=self.gp_lambda, aux_weight=self.aux_weight, eval_every=self.eval_every, seed=self.seed,
                 generator=type(generator).__name__, discriminator=type(discriminator).__name__,
                 torch_threads=torch.get_num_threads(),
             )
@@ -153,6 +154,25 @@ def real_tensors(real_data: Any, conditional: bool) -> tuple[torch.Tensor, torch
     return images, labels.long()
 
 
+def _check_class_head(discriminator: nn.Module, images: torch.Tensor, conditional: bool, aux_weight: float) -> None:
+    """``aux_weight > 0`` needs a conditional run and ``discriminator.class_logits(x) -> (B, n_classes)``."""
+    problem = "" if conditional else "conditional=False"
+    if not problem:
+        try:
+            with torch.no_grad():
+                out = discriminator.class_logits(images[:2])
+            if not (isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[0] == min(2, len(images))):
+                problem = f"class_logits returned {getattr(out, 'shape', type(out).__name__)}"
+        except Exception as e:  # noqa: BLE001 - any failure of the probe means the head is missing or broken
+            problem = f"{type(discriminator).__name__}.class_logits failed: {e}"
+    if problem:
+        raise ValueError(
+            "aux_weight: an auxiliary classifier loss needs conditional=True and a discriminator with "
+            "class_logits(x) -> (B, n_classes) (e.g. MLPDiscriminator(aux_classifier=True)); "
+            f"got aux_weight={aux_weight!r} with {problem}"
+        )
+
+
 def check_options(
     generator: nn.Module,
     discriminator: nn.Module,
@@ -174,6 +194,7 @@ def check_options(
     d_steps: int,
     r1_gamma: float,
     gp_lambda: float,
+    aux_weight: float,
     callbacks: Sequence[Callback],
     eval_fn: Callable[[nn.Module], Mapping[str, float]] | None,
     eval_every: int,
@@ -196,7 +217,7 @@ def check_options(
     >>> o = check_options(g, MLPDiscriminator(), torch.rand(40, 8, 8), steps=3, batch_size=8, lr_g=0.01, lr_d=0.001,
     ...                   betas=(0.5, 0.999), latent_dim=5, noise="normal", conditional=False, loss="minimax",
     ...                   label_smoothing=0.0, ema_decay=None, lr_schedule="constant", lr_final_fraction=0.1,
-    ...                   d_steps=1, r1_gamma=0.0, gp_lambda=10.0, callbacks=(), eval_fn=None, eval_every=10,
+    ...                   d_steps=1, r1_gamma=0.0, gp_lambda=10.0, aux_weight=0.0, callbacks=(), eval_fn=None, eval_every=10,
     ...                   seed=0, progress=False, desc="")
     >>> tuple(o.images.shape), o.latent_dim, o.noise_name
     ((40, 64), 5, 'normal')
@@ -224,7 +245,10 @@ def check_options(
         raise TypeError(f"eval_fn: expected a callable eval_fn(generator) -> dict, got {type(eval_fn).__name__}")
     if conditional and not is_conditional(generator):
         raise ValueError("conditional: the generator has no n_classes attribute > 0; it cannot take labels")
+    aux_weight = validation.number("aux_weight", aux_weight, 0)
     images, labels = real_tensors(real_data, bool(conditional))
+    if aux_weight > 0:
+        _check_class_head(discriminator, images, bool(conditional), aux_weight)
     if batch_size > images.shape[0]:
         raise ValueError(f"batch_size: expected at most {images.shape[0]} (the number of real images), got {batch_size}")
     noise_fn, dim, noise_name = noise_function(noise, generator, latent_dim)
@@ -233,6 +257,6 @@ def check_options(
         latent_dim=dim, noise=noise_fn, noise_name=noise_name, conditional=bool(conditional), loss=loss,
         label_smoothing=label_smoothing, ema_decay=ema_decay, lr_schedule=lr_schedule,
         lr_final_fraction=lr_final_fraction, lr_lambda=lr_lambda, d_steps=d_steps, r1_gamma=r1_gamma,
-        gp_lambda=gp_lambda, callbacks=callbacks, eval_fn=eval_fn, eval_every=eval_every, seed=int(seed),
+        gp_lambda=gp_lambda, aux_weight=float(aux_weight), callbacks=callbacks, eval_fn=eval_fn, eval_every=eval_every, seed=int(seed),
         progress=progress, desc=desc,
     )

@@ -46,6 +46,7 @@ MNIST_CONDITIONAL_DEFAULTS: dict[str, Any] = {
     "lr_d": 0.001,
     "loss": "non-saturating",
     "gp_lambda": 10.0,
+    "aux_weight": 0.0,
     "d_steps": 1,
     "ema_decay": 0.995,
     "r1_gamma": 1.0,
@@ -89,7 +90,8 @@ digit 0.64 / 0.64 / 0.64 (the eights), two-sample accuracy 0.80-0.97, 13-14 CPU-
 """
 
 MNIST_PATCH_DEFAULTS: dict[str, Any] = {
-    **{k: v for k, v in MNIST_CONDITIONAL_DEFAULTS.items() if k not in ("label_layers", "label_init_scale", "conditioning")},
+    **{k: v for k, v in MNIST_CONDITIONAL_DEFAULTS.items()
+       if k not in ("label_layers", "label_init_scale", "conditioning", "aux_weight")},
     "reupload": False,
     "upload_every": 1,
     "noise_per_upload": False,
@@ -250,7 +252,8 @@ def _setup(settings: dict[str, Any], digit: int | None, conditional: bool, class
     eval_fn = mnist_evaluator(held, held_labels, classes, int(settings["eval_samples"]), conditional)
     discriminator = MLPDiscriminator(n_pixels=784, hidden=tuple(settings["hidden"]),
                                      n_classes=10 if conditional else 0,
-                                     conditioning=str(settings.get("conditioning", "concat")))
+                                     conditioning=str(settings.get("conditioning", "concat")),
+                                     aux_classifier=float(settings.get("aux_weight", 0.0)) > 0)
     name = "classical" if classical else "patch QGAN"
     return RecipeSetup(
         kind=("classical_mnist" if classical else "patch_mnist") + ("_conditional" if conditional else ""),

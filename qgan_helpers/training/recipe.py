@@ -38,6 +38,7 @@ TRAIN_SETTINGS: dict[str, Callable[[Any], Any] | None] = {
     "betas": tuple,
     "loss": None,
     "gp_lambda": None,
+    "aux_weight": float,
     "d_steps": None,
     "ema_decay": None,
     "r1_gamma": float,
