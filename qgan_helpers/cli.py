@@ -15,7 +15,7 @@
     python -m qgan_helpers train hybrid --seed 0 --out checkpoints/hybrid_fixed_seed0.pt
     python -m qgan_helpers sample checkpoints/hybrid_fixed_seed0.pt --n 16 --seed 1 --out digits28.npy
     python -m qgan_helpers sample checkpoints/patch_digit0_seed0.pt --n 445 --seed 1 --out zeros.npy
-    python -m qgan_helpers evaluate zeros.npy --digit 0 --params 160
+    python -m qgan_helpers evaluate zeros.npy --digit 0 --params 480
     python -m qgan_helpers train features --dataset digits --seed 0 --out qgan_helpers/metrics/weights/digits.pt
 
 ``train`` writes ``PATH.pt`` and its provenance ``PATH.json`` (the exact command, seed, steps, wall

@@ -63,7 +63,7 @@ results in ``qgan_helpers/results/patch_ablation.json``; medians over seeds 0-2 
 scores against the 89 held-out images, the 1-NN two-sample accuracy / Fréchet distance / coverage):
 
 * **8 one-row patches on 5 qubits with 2 ancillas**, depth 12 (480 angles) instead of 4 two-row
-  bands on 5 qubits with 1 ancilla, depth 8 (160 angles, the shipped checkpoints'). One row per
+  bands on 5 qubits with 1 ancilla, depth 8 (160 angles, what the checkpoints shipped before this change had). One row per
   sub-generator halves what each circuit must paint, and post-selecting two ancillas instead of
   one is a stronger non-linearity (Huang et al.'s reason for ancillas). Alone (without the noise
   blocks below) it raised the precision (0.66 -> 0.83) and lowered the recall (0.66 -> 0.38).
