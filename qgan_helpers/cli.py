@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shlex
 import sys
@@ -119,6 +120,10 @@ def _add_patch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="PATH.pt", help="checkpoint to write (PATH.json is written beside it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--threads", type=_int("threads", 1), default=1, help="torch threads (default 1: fastest at this size)")
+    p.add_argument(
+        "--aux-weight", type=float, default=None, metavar="W",
+        help="--data mnist --conditional only: weight of the auxiliary class loss (AC-GAN; default 1, 0 = off)",
+    )
     # hidden knobs, for tests and experiments
     p.add_argument("--steps", type=_int("steps", 1), default=None, help=argparse.SUPPRESS)
     p.add_argument("--eval-every", type=_int("eval-every", 1), default=None, help=argparse.SUPPRESS)
@@ -135,6 +140,11 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
                        "--digit D, or with --data mnist")
     if args.eval_samples is not None and args.data != "mnist":
         raise CLIError("--eval-samples: only used with --data mnist")
+    if args.aux_weight is not None:
+        if not (args.data == "mnist" and args.conditional):
+            raise CLIError("--aux-weight: only used with --data mnist --conditional (the 28x28 class-conditional run)")
+        if not (math.isfinite(args.aux_weight) and args.aux_weight >= 0):
+            raise CLIError(f"--aux-weight: expected a number >= 0, got {args.aux_weight}")
     out = _writable_out(args.out, ".pt")
 
     import torch
@@ -154,6 +164,8 @@ def _run_train_patch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         overrides["depth"] = args.depth
     if args.eval_samples is not None:
         overrides["eval_samples"] = args.eval_samples
+    if args.aux_weight is not None:
+        overrides["aux_weight"] = args.aux_weight
     ckpt = train(
         None if args.conditional else args.digit,
         conditional=args.conditional,
@@ -209,7 +221,7 @@ def _add_born_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _add_prior_arguments(p: argparse.ArgumentParser) -> None:
-    from qgan_helpers.born.prior import PRIORS
+    from qgan_helpers.born import PRIORS  # the names only: no model is imported to build the parser
 
     p.add_argument("--prior", required=True, choices=PRIORS, help="the latent prior of the GAN's generator")
     _add_born_arguments(p)

@@ -9,3 +9,7 @@
 * :mod:`.prior` -- a QCBM as the latent prior of a GAN;
 * :mod:`.runs` -- the Born chapter's training runs and sampling (the command line calls them).
 """
+
+PRIORS = ("qcbm", "bits", "gaussian")
+"""Latent priors of :class:`.prior.PriorGAN` (here, so that the command line can list them without
+importing the models)."""

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from qgan_helpers import born as born_names
 from qgan_helpers import validation
 from qgan_helpers.born.metrics import DEFAULT_SIGMAS, hamming_kernel_matrix, mmd2_exact
 from qgan_helpers.born.qcbm import QCBM, torch_threads
@@ -49,8 +50,8 @@ from qgan_helpers.training import Callback
 
 __all__ = ["PRIORS", "THRESHOLDS", "PriorGAN", "AssociativePriorCallback", "PriorGANResult", "train_prior_gan", "evaluate_prior_gan"]
 
-PRIORS = ("qcbm", "bits", "gaussian")
-"""Latent priors of :class:`PriorGAN`."""
+PRIORS = born_names.PRIORS
+"""Latent priors of :class:`PriorGAN` (defined in :mod:`qgan_helpers.born`)."""
 
 THRESHOLDS = ("median", "zero")
 """How :class:`AssociativePriorCallback` cuts the discriminator's features into bits."""
