@@ -30,6 +30,12 @@ Usage::
     .venv/bin/python benchmarks/bench_patch_mnist.py --parts quantum --seeds 0 --keep qgan_helpers/checkpoints
     .venv/bin/python benchmarks/bench_patch_mnist.py --seeds 1 --results /tmp/s1.json     # seeds in parallel,
     .venv/bin/python benchmarks/bench_patch_mnist.py --merge /tmp/s1.json                 # then merged
+    .venv/bin/python benchmarks/bench_patch_mnist.py --timing        # on a quiet machine: times only (~3 min)
+
+``--timing`` measures what the targets time, and nothing else, so that it can be run when the machine
+is quiet: one training command (seed 0, quantum) and the ``sample`` command for 1,000 images of the
+shipped conditional checkpoint, ``--repeats`` times, with the load average before each; the entry
+``timing`` of the results file records them.
 """
 
 from __future__ import annotations
@@ -155,12 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--keep", type=Path, default=None, help="copy the seed-0 checkpoints into this directory")
     parser.add_argument("--results", type=Path, default=RESULTS, help="the results file (default: the package's)")
+    parser.add_argument("--timing", action="store_true", help="only time training (seed 0) and sampling 1,000 images")
+    parser.add_argument("--repeats", type=int, default=3, help="--timing: sample commands timed (default 3)")
     parser.add_argument("--merge", type=Path, nargs="*", default=[],
                         help="only merge the runs of these results files (e.g. seeds run in parallel) into --results")
     args = parser.parse_args(argv)
     data = json.loads(args.results.read_text()) if args.results.is_file() else {}
     if args.merge:
         return _merge(data, args.results, args.merge)
+    if args.timing:
+        return _timing(data, args.results, args.repeats)
     from qgan_helpers.training import package_versions
     from qgan_helpers.training.patch_mnist_recipe import MNIST_CONDITIONAL_DEFAULTS
 
@@ -181,6 +191,40 @@ def main(argv: list[str] | None = None) -> int:
         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "packages": package_versions()})
     args.results.write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {args.results}")
+    return 0
+
+
+def _timing(data: dict[str, Any], results: Path, repeats: int) -> int:
+    """Time the training command (seed 0) and the shipped checkpoint's ``sample`` command; record them."""
+    from qgan_helpers.resources import checkpoints_dir
+    from qgan_helpers.training import package_versions
+
+    shipped = checkpoints_dir() / "patch_mnist_conditional_seed0.pt"
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(repeats):
+            load = os.getloadavg()[0]
+            _, seconds = _cli("sample", str(shipped), "--n", str(N_SAMPLES), "--seed", str(k), "--out",
+                              str(Path(tmp) / "s.npy"))
+            samples.append({"seconds": round(seconds, 2), "load_average_1min_before": round(load, 2)})
+        load = os.getloadavg()[0]
+        _, command_wall = _cli("train", "patch", "--data", "mnist", "--conditional", "--seed", "0", "--out",
+                               "p.pt", "--no-progress", cwd=Path(tmp))
+        provenance = json.loads((Path(tmp) / "p.json").read_text())
+        train = {"command_wall_s": round(command_wall, 1), "train_wall_s": provenance["wall_time_s"],
+                 "train_cpu_s": provenance["cpu_time_s"], "load_average_1min_before": round(load, 2),
+                 "load_average_1min_after": round(os.getloadavg()[0], 2)}
+    data["timing"] = {
+        "sample_1000_command": samples,
+        "sample_1000_command_median_s": statistics.median(r["seconds"] for r in samples),
+        "train_seed0": train,
+        "cores": os.cpu_count(),
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "packages": package_versions(),
+    }
+    results.write_text(json.dumps(data, indent=1) + "\n")
+    print(json.dumps(data["timing"], indent=1))
+    print(f"wrote {results}")
     return 0
 
 

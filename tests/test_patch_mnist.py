@@ -22,6 +22,7 @@ from qgan_helpers.models import (
 )
 from qgan_helpers.resources import checkpoints_dir
 from qgan_helpers.training import load_checkpoint, save_checkpoint
+from qgan_helpers.training.patch_mnist_recipe import MNIST_CONDITIONAL_DEFAULTS
 
 SHIPPED = ("patch_mnist_conditional_seed0", "patch_mnist_digit0_seed0", "classical_mnist_conditional_seed0")
 
@@ -136,6 +137,10 @@ def test_cli_rejects_bad_data(capsys, tmp_path):
         (["--data", "mnist", "--digit", "11"], "--digit: expected a digit in 0..9, got 11"),
         (["--digit", "0", "--eval-samples", "5"], "--eval-samples: only used with --data mnist"),
         (["--conditional", "--classical"], "--classical: the classical baseline is unconditional on the 8x8 digits"),
+        (["--data", "mnist", "--digit", "3", "--aux-weight", "1"], "--aux-weight: only used with --data mnist --conditional"),
+        (["--conditional", "--aux-weight", "1"], "--aux-weight: only used with --data mnist --conditional"),
+        (["--data", "mnist", "--conditional", "--aux-weight", "-1"], "--aux-weight: expected a number >= 0, got -1.0"),
+        (["--data", "mnist", "--conditional", "--aux-weight", "nan"], "--aux-weight: expected a number >= 0, got nan"),
     ],
 )
 def test_cli_errors(capsys, tmp_path, args, message):
@@ -149,7 +154,7 @@ def tiny(tmp_path_factory):
     d = tmp_path_factory.mktemp("mnist_cli")
     paths = {}
     for name, extra in (("cond", ["--conditional"]), ("twin", ["--conditional", "--classical"]),
-                        ("three", ["--digit", "3"])):
+                        ("three", ["--digit", "3"]), ("noaux", ["--conditional", "--aux-weight", "0"])):
         paths[name] = d / f"{name}.pt"
         code = main(["train", "patch", "--data", "mnist", *extra, "--seed", "0", "--out", str(paths[name]),
                      "--steps", "2", "--depth", "1", "--eval-samples", "10", "--no-progress"])
@@ -169,6 +174,11 @@ def test_cli_trains_on_mnist_and_records_it(tiny):
     assert twin["trainable_parameters"] <= twin["quantum_params"] == prov["trainable_parameters"]
     three = torch.load(tiny["three"], weights_only=True)["config"]
     assert three["digit"] == 3 and three["generator"]["class"] == "MnistPatchGenerator"
+    # the conditional runs (quantum and twin alike) train with the auxiliary class loss; one digit has no classes
+    assert prov["settings"]["aux_weight"] == twin["settings"]["aux_weight"] == 1.0
+    assert json.loads(tiny["three"].with_suffix(".json").read_text())["settings"]["aux_weight"] == 0.0
+    noaux = json.loads(tiny["noaux"].with_suffix(".json").read_text())
+    assert noaux["settings"]["aux_weight"] == 0.0 and "--aux-weight 0" in noaux["command"]
 
 
 @pytest.mark.parametrize("name, digit", [("cond", 7), ("cond", None), ("twin", 2), ("three", None)])
@@ -217,6 +227,8 @@ def test_shipped_checkpoints_load_and_sample(name, tmp_path):
     assert prov["seed"] == 0
     ckpt = load_checkpoint(pt)
     assert ckpt.config["image_shape"] == [28, 28]
+    if ckpt.config["n_classes"]:  # made with today's conditional defaults (the auxiliary class loss included)
+        assert prov["settings"]["aux_weight"] == MNIST_CONDITIONAL_DEFAULTS["aux_weight"]
     out = tmp_path / "s.npy"
     extra = ["--digit", "5"] if getattr(ckpt.generator, "n_classes", 0) else []
     assert main(["sample", str(pt), "--n", "20", "--seed", "0", *extra, "--out", str(out)]) == 0
