@@ -255,12 +255,14 @@ def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--variant", choices=("fixed", "seed", "classical", "direct"), default="fixed",
         help="fixed (default): z encoded, sigmoid output, stabilisers; seed: the seed article as written "
-        "(z ignored, no output activation); classical: a classical generator with at most as many parameters; "
-        "direct: the fixed decoder fed with the noise directly (no circuit). All with the same budget.",
+        "(z ignored, no output activation); classical: the fixed decoder behind a classical layer tanh(Wz+b) in place "
+        "of the circuit, at most as many parameters; direct: the fixed decoder fed with the noise directly (no "
+        "circuit). classical and direct get the fixed model's budget and discriminator.",
     )
     p.add_argument(
         "--encoding", choices=("angle", "amplitude"), default=None,
-        help="latent encoding of the fixed model: angle (default, 4 numbers) or amplitude (16 numbers on 4 qubits)",
+        help="latent encoding of the fixed model: angle (default, one number per qubit) or amplitude (2**n_qubits "
+        "numbers, the state's amplitudes)",
     )
     p.add_argument(
         "--data", choices=("mnist", "digits-upsampled"), default="mnist",
@@ -335,7 +337,7 @@ TRAINERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
             _run_train_born),
     "prior": ("a GAN on the 8x8 digits whose latent prior is a QCBM, random bits or a Gaussian", _add_prior_arguments,
               _run_train_born),
-    "hybrid": ("the seed's 28x28 hybrid QGAN (4-qubit circuit + decoder, CNN discriminator) and its baselines",
+    "hybrid": ("the seed's 28x28 hybrid QGAN (a small circuit + decoder, CNN discriminator) and its baselines",
                _add_hybrid_arguments, _run_train_hybrid),
     "features": ("the feature network the image measures use (a small CNN on a data set's training split)",
                  _add_features_arguments, _run_train_features),

@@ -30,6 +30,7 @@ from qgan_helpers.models import (
     ClassicalGenerator,
     HybridQuantumGenerator,
 )
+from qgan_helpers.models.hybrid import ConvDecoder
 from qgan_helpers.quantum.engine import rot_zyx
 from qgan_helpers.training import load_checkpoint, save_checkpoint
 
@@ -142,16 +143,59 @@ def test_sizes_and_noise():
     assert direct.weights is None and direct.n_circuit_params == 0 and direct.n_params == gen.n_params - 24
     z = gen.sample_noise(500, torch.Generator().manual_seed(0))
     assert float(z.min()) >= 0 and float(z.max()) < np.pi
-    assert set(HYBRID_ENCODINGS) == {"none", "angle", "amplitude", "direct"}
+    assert set(HYBRID_ENCODINGS) == {"none", "angle", "amplitude", "direct", "classical"}
     assert "RX" in HybridQuantumGenerator(n_qubits=2, decoder=()).draw()
 
 
 def test_checkpoint_round_trip(tmp_path):
-    gen, entry = make_generator("fixed", decoder=(8,))
+    gen, entry = make_generator("fixed", decoder=(8,), decoder_kind="mlp")
     save_checkpoint(tmp_path / "h.pt", gen, {"generator": entry, "image_shape": [28, 28]})
     back = load_checkpoint(tmp_path / "h.pt").generator
     z = gen.sample_noise(3)
     torch.testing.assert_close(back(z), gen(z))
+
+
+@pytest.mark.parametrize("variant", ["fixed", "classical", "direct"])
+def test_conv_decoder_checkpoint_round_trip(tmp_path, variant):
+    gen, entry = make_generator(variant, decoder=(8, 4), decoder_kind="conv")
+    assert isinstance(gen.decoder, ConvDecoder) and entry["kwargs"]["decoder_kind"] == "conv"
+    save_checkpoint(tmp_path / "h.pt", gen, {"generator": entry, "image_shape": [28, 28]})
+    back = load_checkpoint(tmp_path / "h.pt").generator
+    assert isinstance(back.decoder, ConvDecoder) and back.encoding == gen.encoding
+    z = gen.sample_noise(3)
+    torch.testing.assert_close(back(z), gen(z))
+
+
+def test_conv_decoder_shapes_sizes_and_classical_twin():
+    dec = ConvDecoder(4, (8, 4), 784)
+    assert (dec.start, dec.side) == (7, 28)
+    # Linear(4, 8*7*7), Conv(8 -> 4, 3x3), Conv(4 -> 1, 3x3)
+    assert sum(p.numel() for p in dec.parameters()) == (4 * 392 + 392) + (8 * 4 * 9 + 4) + (4 * 9 + 1)
+    out = dec(torch.rand(5, 4))
+    assert out.shape == (5, 784)
+    fixed = HybridQuantumGenerator(decoder=(8, 4), decoder_kind="conv")
+    with torch.no_grad():
+        x = fixed(fixed.sample_noise(6, torch.Generator().manual_seed(0)))
+    assert x.shape == (6, 784) and float(x.min()) >= 0 and float(x.max()) <= 1
+    assert float(x.std(0).max()) > 0  # z reaches the image
+    twin = HybridQuantumGenerator(decoder=(8, 4), decoder_kind="conv", encoding="classical")
+    direct = HybridQuantumGenerator(decoder=(8, 4), decoder_kind="conv", encoding="direct")
+    # the same decoder; a classical layer of 3 * 4 = 12 numbers instead of the circuit's 24 angles
+    assert twin.n_circuit_params == 0 and twin.n_params == fixed.n_params - 24 + 12
+    assert direct.n_params == fixed.n_params - 24
+    z = twin.sample_noise(500, torch.Generator().manual_seed(0))
+    assert float(z.min()) >= 0 and float(z.max()) < np.pi
+    feats = twin.expvals(z[:3]).detach()
+    assert feats.shape == (3, 4) and float(feats.abs().max()) < 1
+    u = z[:3].double() - np.pi / 2
+    a, c, b = (row.detach().double() for row in twin.mixer)
+    nxt = torch.cat([u[:, 1:], torch.zeros(3, 1, dtype=torch.float64)], 1)
+    torch.testing.assert_close(feats, torch.tanh(a * u + c * nxt + b))  # each number with its neighbour
+    with pytest.raises(ValueError, match=r"encoding: 'classical' has no circuit"):
+        twin.qnode()
+    classical, entry = make_generator("classical", decoder=(8, 4), decoder_kind="conv")
+    assert entry["class"] == "HybridQuantumGenerator" and classical.encoding == "classical"
+    assert classical.n_params <= make_generator("fixed", decoder=(8, 4), decoder_kind="conv")[0].n_params
 
 
 # -- training variants (tiny runs) ---------------------------------------------------------------
@@ -176,8 +220,11 @@ def test_train_variants_tiny(tiny_data):
             assert ck.history.settings["betas"] == [0.9, 0.999] and ck.history.settings["ema_decay"] is None
         else:
             assert ck.history.settings["r1_gamma"] == HYBRID_DEFAULTS["r1_gamma"]
-    assert sizes["classical"] <= sizes["fixed"] and sizes["direct"] == sizes["fixed"] - 24
-    assert isinstance(make_generator("classical")[0], ClassicalGenerator)
+    circuit = make_generator("fixed")[0].n_circuit_params
+    assert circuit == 3 * HYBRID_DEFAULTS["layers"] * HYBRID_DEFAULTS["n_qubits"]
+    assert sizes["classical"] <= sizes["fixed"] and sizes["direct"] == sizes["fixed"] - circuit
+    assert isinstance(make_generator("classical", decoder_kind="mlp")[0], ClassicalGenerator)
+    assert make_generator("classical")[0].decoder_kind == HYBRID_DEFAULTS["decoder_kind"]
 
 
 def test_settings_are_the_seeds():
@@ -227,7 +274,14 @@ def test_features_shapes_and_table():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"encoding": "basis"}, ValueError, r"encoding: expected one of \('none', 'angle', 'amplitude', 'direct'\), got 'basis'"),
+        ({"encoding": "basis"}, ValueError,
+         r"encoding: expected one of \('none', 'angle', 'amplitude', 'direct', 'classical'\), got 'basis'"),
+        ({"decoder_kind": "deconv"}, ValueError, r"decoder_kind: expected one of \('mlp', 'conv'\), got 'deconv'"),
+        ({"decoder_kind": "conv", "decoder": ()}, ValueError, r"decoder: a convolutional decoder needs at least one"),
+        ({"decoder_kind": "conv", "decoder": (8, 4, 2)}, ValueError,
+         r"n_pixels: a convolutional decoder with 3 widths needs a square image whose side is divisible by 8, got 784"),
+        ({"decoder_kind": "conv", "decoder": (8,), "n_pixels": 700}, ValueError, r"n_pixels: a convolutional decoder"),
+        ({"decoder_kind": "conv", "decoder": (8, 0)}, ValueError, r"decoder: expected an integer >= 1, got 0"),
         ({"activation": "tanh"}, ValueError, r"activation: expected one of \('none', 'sigmoid'\), got 'tanh'"),
         ({"decoder": 128}, TypeError, r"decoder: expected a sequence of hidden widths such as \(128,\), got 128"),
         ({"decoder": (0,)}, ValueError, r"decoder: expected an integer >= 1, got 0"),

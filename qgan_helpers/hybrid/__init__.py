@@ -18,11 +18,13 @@ with the seed's CNN discriminator (:class:`~qgan_helpers.models.discriminators.C
     stabilisers (:data:`SEED_SETTINGS`);
 ``variant="fixed"``
     ``z`` angle-encoded (or amplitude-encoded with ``encoding="amplitude"``), a sigmoid output,
-    and the stabilisers of the training chapter: R1 penalty, EMA of the generator, cosine decay
-    (:data:`HYBRID_DEFAULTS`);
+    the stabilisers of the training chapter (R1 penalty, EMA of the generator, cosine decay), and a
+    decoder that can draw digits: 8 qubits and a convolutional decoder
+    (:class:`~qgan_helpers.models.hybrid.ConvDecoder`) against a wider CNN (:data:`HYBRID_DEFAULTS`);
 ``variant="classical"``
-    a :class:`~qgan_helpers.models.classical.ClassicalGenerator` with at most as many trainable
-    parameters as the fixed hybrid, same budget;
+    the fixed model's decoder behind a classical layer ``tanh(W z + b)`` in place of the circuit,
+    with as many trainable parameters as the fixed hybrid (with ``decoder_kind="mlp"``: a
+    :class:`~qgan_helpers.models.classical.ClassicalGenerator` of at most as many), same budget;
 ``variant="direct"``
     the fixed hybrid's decoder fed with classical noise directly (no circuit), same budget -- what
     the circuit adds on top of its decoder.

@@ -26,13 +26,27 @@ from qgan_helpers.models.common import _check_noise
 from qgan_helpers.quantum import engine
 from qgan_helpers.quantum.circuits import angle_encoding
 
-__all__ = ["HYBRID_ENCODINGS", "HYBRID_ACTIVATIONS", "HYBRID_METHODS", "HybridQuantumGenerator"]
+__all__ = [
+    "HYBRID_ENCODINGS",
+    "HYBRID_ACTIVATIONS",
+    "HYBRID_METHODS",
+    "HYBRID_DECODER_KINDS",
+    "ConvDecoder",
+    "HybridQuantumGenerator",
+]
 
-HYBRID_ENCODINGS: tuple[str, ...] = ("none", "angle", "amplitude", "direct")
+HYBRID_ENCODINGS: tuple[str, ...] = ("none", "angle", "amplitude", "direct", "classical")
 """How :class:`HybridQuantumGenerator` feeds its latent ``z``: ``"none"`` = the seed's bug (``z`` is
 drawn but never enters the circuit), ``"angle"`` = ``RY(z_i)`` on wire ``i``, ``"amplitude"`` = the
 ``2**n_qubits`` numbers of ``z`` become the state's amplitudes (the seed's promised 16-dimensional
-latent on 4 qubits), ``"direct"`` = an ablation without circuit (the decoder reads ``z`` itself)."""
+latent on 4 qubits), ``"direct"`` = an ablation without circuit (the decoder reads ``z`` itself),
+``"classical"`` = the circuit replaced by a classical layer of fewer parameters
+(``u_i = z_i - pi/2``, ``tanh(a_i u_i + c_i u_{i+1} + b_i)``: ``3 * n_qubits`` numbers, ``z``
+uniform on ``[0, pi)`` as for ``"angle"``)."""
+
+HYBRID_DECODER_KINDS: tuple[str, ...] = ("mlp", "conv")
+"""Decoders of :class:`HybridQuantumGenerator`: ``"mlp"`` (the seed's fully-connected one) or
+``"conv"`` (:class:`ConvDecoder`, upsampling convolutions as in DCGAN)."""
 
 HYBRID_ACTIVATIONS: tuple[str, ...] = ("none", "sigmoid")
 """Output activations of the hybrid decoder: ``"none"`` (the seed's: unbounded pixels) or ``"sigmoid"``."""
@@ -41,6 +55,62 @@ HYBRID_METHODS: tuple[str, ...] = ("torch", "qnode")
 """How the hybrid circuit is evaluated: ``"torch"`` = the batched state vector of
 :mod:`qgan_helpers.quantum.engine` (the fast default), ``"qnode"`` = one broadcast ``default.qubit``
 QNode call."""
+
+
+class ConvDecoder(nn.Module):
+    """A convolutional decoder: a few numbers -> a square image, by upsampling convolutions.
+
+    ``Linear(n_inputs, c1 * s * s) -> ReLU -> (c1, s, s)``, then for every further width ``c``:
+    ``Upsample(x2, nearest) -> Conv2d(c_prev, c, 3, padding=1) -> ReLU``, and a last
+    ``Upsample(x2) -> Conv2d(c_last, 1, 3, padding=1)``; ``s = side / 2**len(channels)``. With
+    ``channels=(c1, c2)`` a 28x28 image is drawn from a 7x7 map: 7 -> 14 -> 28. The output is a
+    flat vector of logits (no activation), so it can replace the fully-connected decoder.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Numbers per input row (the circuit's read-out).
+    channels : sequence of int
+        Channels of the feature maps, at least one (the first at the smallest size).
+    n_pixels : int
+        Output pixels, a square whose side is divisible by ``2**len(channels)``.
+
+    Examples
+    --------
+    >>> dec = ConvDecoder(4, (32, 16), 784)
+    >>> tuple(dec(torch.zeros(2, 4)).shape)
+    (2, 784)
+    """
+
+    def __init__(self, n_inputs: int, channels: Sequence[int], n_pixels: int) -> None:
+        super().__init__()
+        self.n_inputs = validation.positive_int("n_inputs", n_inputs)
+        if isinstance(channels, (int, np.integer, str)) or not isinstance(channels, Sequence) or not channels:
+            raise validation.ArgumentTypeError(
+                f"decoder: expected a non-empty sequence of channel counts such as (64, 32), got {channels!r}"
+            )
+        self.channels = tuple(validation.positive_int("decoder", c) for c in channels)
+        self.n_pixels = validation.positive_int("n_pixels", n_pixels)
+        side = math.isqrt(self.n_pixels)
+        factor = 2 ** len(self.channels)
+        if side * side != self.n_pixels or side % factor:
+            raise ValueError(
+                f"n_pixels: a convolutional decoder with {len(self.channels)} widths needs a square image whose "
+                f"side is divisible by {factor}, got {self.n_pixels} pixels"
+            )
+        self.side, self.start = side, side // factor
+        c1 = self.channels[0]
+        self.project = nn.Sequential(nn.Linear(self.n_inputs, c1 * self.start * self.start), nn.ReLU())
+        blocks: list[nn.Module] = []
+        for c_in, c_out in zip(self.channels, self.channels[1:]):
+            blocks += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU()]
+        blocks += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(self.channels[-1], 1, 3, padding=1)]
+        self.convs = nn.Sequential(*blocks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, n_inputs) -> (B, n_pixels) logits."""
+        h = self.project(x).reshape(-1, self.channels[0], self.start, self.start)
+        return self.convs(h).reshape(-1, self.n_pixels)
 
 
 class HybridQuantumGenerator(nn.Module):
@@ -64,6 +134,12 @@ class HybridQuantumGenerator(nn.Module):
       uniform on the sphere of real amplitudes).
     * ``encoding="direct"``: no circuit at all; the decoder reads the ``n_qubits`` numbers of ``z``
       (standard normal) -- the ablation "the same decoder fed with classical noise".
+    * ``encoding="classical"``: no circuit; a classical layer takes its place -- the classical twin
+      of the fixed model, with the same decoder. With ``u = z - pi/2`` (``z`` uniform on ``[0, pi)``
+      as for ``"angle"``), output ``i`` is ``tanh(a_i u_i + c_i u_{i+1} + b_i)``: each number mixed
+      with its neighbour, as the CNOT chain couples neighbouring wires; ``3 * n_qubits``
+      parameters (``a`` starts at 1, ``c`` and ``b`` at 0; the last ``c`` has no neighbour and stays
+      unused), at most the circuit's ``3 * layers * n_qubits``.
 
     Parameters
     ----------
@@ -73,7 +149,8 @@ class HybridQuantumGenerator(nn.Module):
         Seed layers (>= 1; the seed: 2).
     encoding : {"none", "angle", "amplitude", "direct"}
     decoder : sequence of int
-        Hidden widths of the decoder (ReLU after each); may be empty (a linear decoder).
+        For ``decoder_kind="mlp"``: hidden widths of the decoder (ReLU after each); may be empty (a
+        linear decoder). For ``"conv"``: the channels of :class:`ConvDecoder` (at least one).
     activation : {"none", "sigmoid"}
         Output activation (the seed: none, so pixels are unbounded).
     n_pixels : int
@@ -82,12 +159,18 @@ class HybridQuantumGenerator(nn.Module):
         Initial angles are ``init_scale * randn(layers, n_qubits, 3)``.
     method : {"torch", "qnode"}
         Circuit evaluation (see :data:`HYBRID_METHODS`); both give the same numbers.
+    decoder_kind : {"mlp", "conv"}
+        The seed's fully-connected decoder (default) or :class:`ConvDecoder`.
 
     Attributes
     ----------
     weights : torch.nn.Parameter, shape (layers, n_qubits, 3)
         The circuit's angles (``3 * layers * n_qubits`` parameters; absent for ``"direct"``).
-    decoder : torch.nn.Sequential
+    decoder : torch.nn.Module
+        ``(B, n_qubits) -> (B, n_pixels)`` logits (before the activation).
+    mixer : torch.nn.Parameter or None, shape (3, n_qubits)
+        The classical layer of ``encoding="classical"``: rows ``a``, ``c`` (the last entry unused,
+        fixed at 0) and ``b``.
 
     Examples
     --------
@@ -109,6 +192,7 @@ class HybridQuantumGenerator(nn.Module):
         n_pixels: int = 784,
         init_scale: float = 0.1,
         method: str = "torch",
+        decoder_kind: str = "mlp",
     ) -> None:
         super().__init__()
         self.n_qubits = validation.positive_int("n_qubits", n_qubits)
@@ -129,19 +213,34 @@ class HybridQuantumGenerator(nn.Module):
         if method not in HYBRID_METHODS:
             raise ValueError(f"method: expected one of {HYBRID_METHODS}, got {method!r}")
         self.method = method
-        if encoding == "direct":
+        if decoder_kind not in HYBRID_DECODER_KINDS:
+            raise ValueError(f"decoder_kind: expected one of {HYBRID_DECODER_KINDS}, got {decoder_kind!r}")
+        self.decoder_kind = decoder_kind
+        self.mixer: nn.Parameter | None = None
+        if encoding == "classical":
+            self.weights = None
+            self.mixer = nn.Parameter(torch.stack([torch.ones(self.n_qubits), torch.zeros(self.n_qubits),
+                                                   torch.zeros(self.n_qubits)]))
+            self.register_buffer("_neighbour", (torch.arange(self.n_qubits) < self.n_qubits - 1).float(),
+                                 persistent=False)
+        elif encoding == "direct":
             self.weights = None
         else:
             from qgan_helpers.quantum.circuits import seed_weight_shape
 
             self.weights = nn.Parameter(self.init_scale * torch.randn(seed_weight_shape(self.layers, self.n_qubits)))
-        layers_: list[nn.Module] = []
-        width = self.n_qubits
-        for h in self.decoder_widths:
-            layers_ += [nn.Linear(width, h), nn.ReLU()]
-            width = h
-        layers_.append(nn.Linear(width, self.n_pixels))
-        self.decoder = nn.Sequential(*layers_)
+        if decoder_kind == "conv":
+            if not self.decoder_widths:
+                raise ValueError("decoder: a convolutional decoder needs at least one channel count, got ()")
+            self.decoder: nn.Module = ConvDecoder(self.n_qubits, self.decoder_widths, self.n_pixels)
+        else:
+            layers_: list[nn.Module] = []
+            width = self.n_qubits
+            for h in self.decoder_widths:
+                layers_ += [nn.Linear(width, h), nn.ReLU()]
+                width = h
+            layers_.append(nn.Linear(width, self.n_pixels))
+            self.decoder = nn.Sequential(*layers_)
         chain = [(a, a + 1) for a in range(self.n_qubits - 1)]
         self.register_buffer("_perm", engine.cnot_permutation(chain, self.n_qubits), persistent=False)
         self._qnode: Any = None
@@ -159,18 +258,19 @@ class HybridQuantumGenerator(nn.Module):
 
     @property
     def n_circuit_params(self) -> int:
-        """Trainable angles of the circuit (0 for ``"direct"``)."""
+        """Trainable angles of the circuit (0 for ``"direct"`` and ``"classical"``)."""
         return 0 if self.weights is None else int(self.weights.numel())
 
     @property
     def n_params(self) -> int:
-        """All trainable parameters (circuit + decoder)."""
+        """All trainable parameters (circuit or classical layer + decoder)."""
         return int(sum(p.numel() for p in self.parameters() if p.requires_grad))
 
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` latent vectors, shape (n, latent_dim): uniform on ``[0, pi)`` for angle encoding, else standard normal."""
+        """``n`` latent vectors, shape (n, latent_dim): uniform on ``[0, pi)`` for angle encoding (and its
+        classical twin), else standard normal."""
         n = validation.positive_int("n", n)
-        if self.encoding == "angle":
+        if self.encoding in ("angle", "classical"):
             return math.pi * torch.rand(n, self.latent_dim, generator=generator)
         return torch.randn(n, self.latent_dim, generator=generator)
 
@@ -188,7 +288,7 @@ class HybridQuantumGenerator(nn.Module):
     def qnode(self) -> qml.QNode:
         """The circuit as a broadcast ``default.qubit`` QNode ``(z, weights) -> [<Z_0>, ..., <Z_{n-1}>]``."""
         if self.weights is None:
-            raise ValueError("encoding: 'direct' has no circuit")
+            raise ValueError(f"encoding: {self.encoding!r} has no circuit")
         if self._qnode is None:
             dev = qml.device("default.qubit", wires=self.n_qubits)
 
@@ -227,7 +327,8 @@ class HybridQuantumGenerator(nn.Module):
         Returns
         -------
         torch.Tensor, shape (B, n_qubits), float64
-            Values in ``[-1, 1]``; for ``"direct"`` the noise itself (there is no circuit).
+            Values in ``[-1, 1]``; for ``"direct"`` the noise itself (there is no circuit), for
+            ``"classical"`` the classical layer's ``tanh(W z + b)``.
         """
         z = _check_noise(z, self.latent_dim, meaning="latent_dim")
         method = self.method if method is None else method
@@ -235,6 +336,11 @@ class HybridQuantumGenerator(nn.Module):
             raise ValueError(f"method: expected one of {HYBRID_METHODS}, got {method!r}")
         if self.encoding == "direct":
             return z.to(torch.float64)
+        if self.mixer is not None:
+            u = z.to(self.mixer.dtype) - math.pi / 2
+            nxt = torch.roll(u, -1, dims=1) * self._neighbour  # u_{i+1}, 0 after the last
+            a, c, b = self.mixer
+            return torch.tanh(a * u + c * nxt + b).to(torch.float64)
         z64 = z.to(torch.float64)
         w = self.weights.to(torch.float64)
         b, n = z.shape[0], self.n_qubits
@@ -256,13 +362,13 @@ class HybridQuantumGenerator(nn.Module):
         With ``activation="sigmoid"`` the pixels lie in ``(0, 1)``; with ``"none"`` (the seed) they
         are unbounded.
         """
-        feats = self.expvals(noise).to(self.decoder[-1].weight.dtype)
+        feats = self.expvals(noise).to(next(self.decoder.parameters()).dtype)
         out = self.decoder(feats)
         return torch.sigmoid(out) if self.activation == "sigmoid" else out
 
     def extra_repr(self) -> str:
         return (
             f"n_qubits={self.n_qubits}, layers={self.layers}, encoding={self.encoding!r}, "
-            f"decoder={self.decoder_widths}, activation={self.activation!r}, n_pixels={self.n_pixels}, "
+            f"decoder={self.decoder_widths}, decoder_kind={self.decoder_kind!r}, activation={self.activation!r}, n_pixels={self.n_pixels}, "
             f"n_params={self.n_params}"
         )

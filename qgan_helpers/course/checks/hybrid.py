@@ -124,8 +124,8 @@ def _ablation_reference(generator: Any, real: np.ndarray, n: int, seed: int) -> 
     with torch.no_grad():
         images = {
             "circuit": generator(z),
-            "no layers": torch.sigmoid(generator.decoder(torch.cos(z).to(generator.decoder[-1].weight.dtype))),
-            "expvals": torch.sigmoid(generator.decoder(generator.expvals(z).to(generator.decoder[-1].weight.dtype))),
+            "no layers": torch.sigmoid(generator.decoder(torch.cos(z).float())),
+            "expvals": torch.sigmoid(generator.decoder(generator.expvals(z).float())),
         }
     return {k: float(mmd2(v.numpy(), real, sigma="median")) for k, v in images.items()}
 

@@ -11,7 +11,7 @@ def ablate_layers(generator, real, n=256, seed=0):
     z = generator.sample_noise(n, torch.Generator().manual_seed(seed))  # (n, 4) angles in [0, pi)
     with torch.no_grad():
         with_circuit = generator(z)  # (n, n_pixels): decoder(<Z>) through the sigmoid
-        features = torch.cos(z).to(generator.decoder[-1].weight.dtype)  # the encoding alone
+        features = torch.cos(z).float()  # the encoding alone
         without_layers = torch.sigmoid(generator.decoder(features))
     real = real.reshape(len(real), -1)
     return {
