@@ -141,9 +141,12 @@ def make_generator(variant: str = "fixed", n_pixels: int = 784, **overrides: Any
     Parameters
     ----------
     variant : {"fixed", "seed", "classical", "direct"}
+        ``"classical"``: with the convolutional decoder, the same decoder behind a classical layer
+        (``encoding="classical"``); with ``decoder_kind="mlp"``, a
+        :class:`~qgan_helpers.models.classical.ClassicalGenerator` of at most as many parameters.
     n_pixels : int
     **overrides
-        Keys of :data:`HYBRID_DEFAULTS` (e.g. ``encoding="amplitude"``, ``decoder=(64,)``).
+        Keys of :data:`HYBRID_DEFAULTS` (e.g. ``encoding="amplitude"``, ``decoder=(64, 32)``).
 
     Returns
     -------
@@ -153,8 +156,10 @@ def make_generator(variant: str = "fixed", n_pixels: int = 784, **overrides: Any
     Examples
     --------
     >>> gen, entry = make_generator("classical")
-    >>> entry["class"], gen.n_params <= make_generator("fixed")[0].n_params
-    ('ClassicalGenerator', True)
+    >>> gen.encoding, gen.n_params <= make_generator("fixed")[0].n_params
+    ('classical', True)
+    >>> make_generator("classical", decoder_kind="mlp")[1]["class"]
+    'ClassicalGenerator'
     """
     from qgan_helpers.models import ClassicalGenerator, HybridQuantumGenerator
 
