@@ -94,7 +94,8 @@ network; a loaded machine allowed only a few runs, so these are first measuremen
 itself 0.944 / 0.956 / 0.994 of the time (the others 0.965-1.00), with a 1-NN two-sample
 accuracy of 0.96-1.00 per digit: the digits are recognisable, but the test still tells them from
 real ones; 98-104 CPU-seconds of training. On a quiet 2-core machine (``--timing``) the whole
-training command took 99 s and the ``sample`` command for 1,000 images 3.5-3.8 s, imports included. The conditional classical twin (an MLP of 16,003
+training command took 99 s and the ``sample`` command for 1,000 images 3.5-3.8 s, imports included.
+The conditional classical twin (an MLP of 16,003
 parameters, same recipe and budget, the auxiliary loss included): weakest digit 0.84 / 0.85 / 0.87,
 two-sample accuracy 0.77-0.97 (mean 0.86-0.87), 12-13 CPU-seconds.
 """
