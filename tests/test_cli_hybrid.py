@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from qgan_helpers.cli import TRAINERS, main
+from qgan_helpers.training import load_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--steps", "2", "--eval-every", "2", "--eval-samples", "8", "--no-progress"]
@@ -67,12 +68,22 @@ def test_the_default_command_in_a_real_process(tmp_path):
     assert "wrote" in r.stdout and "2 steps" in r.stdout and pt.is_file()
 
 
+def test_train_hybrid_with_reuploading_and_bloch_read_out(tmp_path):
+    pt = tmp_path / "r.pt"
+    assert main(["train", "hybrid", "--encoding", "reupload", "--readout", "xyz", "--out", str(pt), *TINY]) == 0
+    gen = load_checkpoint(pt).generator
+    assert (gen.encoding, gen.readout, gen.latent_dim, gen.n_features) == ("reupload", "xyz", 16, 24)
+    assert "--readout xyz" in json.loads(pt.with_suffix(".json").read_text())["command"]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
         (["--variant", "seed", "--encoding", "amplitude"], "--encoding: only the fixed variant encodes z"),
         (["--variant", "big"], "argument --variant: invalid choice: 'big'"),
         (["--encoding", "basis"], "argument --encoding: invalid choice: 'basis'"),
+        (["--variant", "seed", "--readout", "xyz"], "--readout: the seed variant reads <Z_i> as the article wrote it"),
+        (["--readout", "x"], "argument --readout: invalid choice: 'x'"),
         (["--seed", "-1"], "argument --seed: expected an integer >= 0, got -1"),
     ],
 )

@@ -63,7 +63,7 @@ def cnot(a, b, n):
     return out
 
 
-def numpy_expvals(z, weights, encoding):
+def numpy_expvals(z, weights, encoding, readout="z"):
     n = weights.shape[1]
     if encoding == "amplitude":
         state = z / np.linalg.norm(z)
@@ -73,13 +73,15 @@ def numpy_expvals(z, weights, encoding):
         if encoding == "angle":
             for i in range(n):
                 state = on_wire(ry(z[i]), i, n) @ state
-    for layer in weights:
+    for k, layer in enumerate(weights):
         for i in range(n):
-            state = on_wire(rz(layer[i, 2]) @ ry(layer[i, 1]) @ rx(layer[i, 0]), i, n) @ state
+            upload = ry(z[k * n + i]) if encoding == "reupload" else np.eye(2)
+            state = on_wire(rz(layer[i, 2]) @ ry(layer[i, 1]) @ rx(layer[i, 0]) @ upload, i, n) @ state
         for i in range(n - 1):
             state = cnot(i, i + 1, n) @ state
-    p = np.abs(state) ** 2
-    return np.array([p @ np.diag(on_wire(np.diag([1.0, -1.0]), i, n)).real for i in range(n)])
+    paulis = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]])] if readout == "xyz" else []
+    paulis.append(np.diag([1.0, -1.0]))
+    return np.array([(state.conj() @ on_wire(m, i, n) @ state).real for m in paulis for i in range(n)])
 
 
 # -- the circuit ----------------------------------------------------------------------------------
@@ -92,17 +94,21 @@ def test_rot_matrices_match_pennylane():
         np.testing.assert_allclose(got[k].numpy(), want, atol=1e-12)
 
 
-@pytest.mark.parametrize("encoding", ["none", "angle", "amplitude"])
-def test_torch_state_vector_matches_qnode_and_numpy(encoding):
+@pytest.mark.parametrize("readout", ["z", "xyz"])
+@pytest.mark.parametrize("encoding", ["none", "angle", "amplitude", "reupload"])
+def test_torch_state_vector_matches_qnode_and_numpy(encoding, readout):
     torch.manual_seed(0)
-    gen = HybridQuantumGenerator(n_qubits=3, layers=2, encoding=encoding, decoder=(5,), n_pixels=9, init_scale=1.0)
+    gen = HybridQuantumGenerator(n_qubits=3, layers=2, encoding=encoding, decoder=(5,), n_pixels=9, init_scale=1.0,
+                                 readout=readout)
     z = gen.sample_noise(6).double()
     fast = gen.expvals(z)
+    assert fast.shape == (6, 9 if readout == "xyz" else 3)
     ref = gen.expvals(z, method="qnode")
     torch.testing.assert_close(fast, ref, atol=1e-10, rtol=0)
     w = gen.weights.detach().double().numpy()
     for j in (0, 5):
-        np.testing.assert_allclose(fast[j].detach().numpy(), numpy_expvals(z[j].numpy(), w, encoding), atol=1e-10)
+        want = numpy_expvals(z[j].numpy(), w, encoding, readout)
+        np.testing.assert_allclose(fast[j].detach().numpy(), want, atol=1e-10)
     (g_fast,) = torch.autograd.grad(gen.expvals(z).pow(2).sum(), gen.weights)
     (g_ref,) = torch.autograd.grad(gen.expvals(z, method="qnode").pow(2).sum(), gen.weights)
     torch.testing.assert_close(g_fast, g_ref, atol=1e-10, rtol=0)
@@ -143,7 +149,7 @@ def test_sizes_and_noise():
     assert direct.weights is None and direct.n_circuit_params == 0 and direct.n_params == gen.n_params - 24
     z = gen.sample_noise(500, torch.Generator().manual_seed(0))
     assert float(z.min()) >= 0 and float(z.max()) < np.pi
-    assert set(HYBRID_ENCODINGS) == {"none", "angle", "amplitude", "direct", "classical"}
+    assert set(HYBRID_ENCODINGS) == {"none", "angle", "amplitude", "direct", "classical", "reupload"}
     assert "RX" in HybridQuantumGenerator(n_qubits=2, decoder=()).draw()
 
 
@@ -275,7 +281,7 @@ def test_features_shapes_and_table():
     "kwargs, error, message",
     [
         ({"encoding": "basis"}, ValueError,
-         r"encoding: expected one of \('none', 'angle', 'amplitude', 'direct', 'classical'\), got 'basis'"),
+         r"encoding: expected one of \('none', 'angle', 'amplitude', 'direct', 'classical', 'reupload'\), got 'basis'"),
         ({"decoder_kind": "deconv"}, ValueError, r"decoder_kind: expected one of \('mlp', 'conv'\), got 'deconv'"),
         ({"decoder_kind": "conv", "decoder": ()}, ValueError, r"decoder: a convolutional decoder needs at least one"),
         ({"decoder_kind": "conv", "decoder": (8, 4, 2)}, ValueError,
@@ -334,3 +340,58 @@ def test_bad_training_arguments(tiny_data):
         train_hybrid_qgan("fixed", seed=-1, data=tiny_data)
     with pytest.raises(TypeError, match=r"data: expected an ImageData \(see qgan_helpers.data\), got Tensor"):
         train_hybrid_qgan("fixed", data=torch.rand(4, 28, 28))
+
+
+def test_reupload_and_bloch_read_out_sizes():
+    gen = HybridQuantumGenerator(n_qubits=4, layers=3, encoding="reupload", readout="xyz", decoder=(8, 4),
+                                 decoder_kind="conv")
+    # a fresh angle per qubit before each of the 3 layers; the decoder reads 3 numbers per qubit
+    assert (gen.latent_dim, gen.n_features, gen.decoder.n_inputs) == (12, 12, 12)
+    z = gen.sample_noise(200, torch.Generator().manual_seed(0))
+    assert z.shape == (200, 12) and float(z.min()) >= 0 and float(z.max()) < np.pi
+    with torch.no_grad():
+        x = gen(z[:5])
+        feats = gen.expvals(z[:5])
+    assert x.shape == (5, 784) and float(x.std(0).max()) > 0
+    # every wire's Bloch vector has length at most 1 (1 for a pure one-qubit state)
+    bloch = feats.reshape(5, 3, 4)
+    assert float(bloch.pow(2).sum(1).max()) <= 1 + 1e-9
+    # the later angle blocks reach the image too (they are not cut off like the seed's z)
+    later = z[:5].clone()
+    later[:, 4:] = 0.3
+    assert not torch.allclose(gen.expvals(later), gen.expvals(z[:5]))
+    direct = HybridQuantumGenerator(n_qubits=4, encoding="direct", readout="xyz", decoder=(8, 4), decoder_kind="conv")
+    assert direct.latent_dim == 12 and direct.n_params == gen.n_params - gen.n_circuit_params
+    assert "readout='xyz'" in repr(gen)
+    with pytest.raises(ValueError, match=r"readout: expected one of \('z', 'xyz'\), got 'y'"):
+        HybridQuantumGenerator(readout="y")
+    with pytest.raises(ValueError, match=r"noise: expected shape \(B, 12\)"):
+        gen.expvals(torch.rand(2, 4))  # an angle-encoding latent is too short for re-uploading
+
+
+def test_classical_twin_of_a_wider_read_out():
+    twin = HybridQuantumGenerator(n_qubits=4, encoding="classical", readout="xyz", decoder=(8, 4), decoder_kind="conv")
+    assert (twin.latent_dim, twin.n_features) == (4, 12) and twin.mixer.shape == (3, 12)
+    z = twin.sample_noise(3, torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        twin.mixer.copy_(torch.randn(3, 12, generator=torch.Generator().manual_seed(2)))
+        feats = twin.expvals(z)
+    u = z.double() - np.pi / 2
+    a, c, b = (row.detach().double() for row in twin.mixer)
+    src = np.arange(12) % 4  # output j reads noise number j mod 4 and its neighbour (none after the last)
+    nxt = torch.cat([u[:, 1:], torch.zeros(3, 1, dtype=torch.float64)], 1)
+    torch.testing.assert_close(feats, torch.tanh(a * u[:, src] + c * nxt[:, src] + b))
+
+
+def test_readout_reaches_the_checkpoint(tmp_path):
+    gen, entry = make_generator("fixed", decoder=(8, 4), encoding="reupload", readout="xyz")
+    assert entry["kwargs"]["readout"] == "xyz" and entry["kwargs"]["encoding"] == "reupload"
+    save_checkpoint(tmp_path / "h.pt", gen, {"generator": entry, "image_shape": [28, 28]})
+    back = load_checkpoint(tmp_path / "h.pt").generator
+    assert (back.readout, back.latent_dim) == ("xyz", gen.latent_dim)
+    z = gen.sample_noise(3)
+    torch.testing.assert_close(back(z), gen(z))
+    # checkpoints written before the read-out existed rebuild with <Z_i>
+    old = {**entry["kwargs"]}
+    old.pop("readout")
+    assert HybridQuantumGenerator(**{**old, "encoding": "angle"}).readout == "z"

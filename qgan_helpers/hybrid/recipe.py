@@ -39,6 +39,7 @@ SEED_SETTINGS: dict[str, Any] = {
     "encoding": "none",
     "decoder": (128,),
     "decoder_kind": "mlp",
+    "readout": "z",
     "activation": "none",
     "init_scale": 0.1,
     # discriminator: the seed's CNN
@@ -116,7 +117,9 @@ three seeds and the baselines are measured with it. Longer runs help a little (2
 0.966 on seed 0)."""
 
 
-MODEL_KEYS: tuple[str, ...] = ("n_qubits", "layers", "encoding", "decoder", "decoder_kind", "activation", "init_scale")
+MODEL_KEYS: tuple[str, ...] = (
+    "n_qubits", "layers", "encoding", "decoder", "decoder_kind", "readout", "activation", "init_scale"
+)
 """The settings that shape the generator (the rest shape the discriminator and the training)."""
 
 
@@ -139,6 +142,7 @@ def _hybrid_kwargs(settings: Mapping[str, Any], n_pixels: int) -> dict[str, Any]
         "n_pixels": int(n_pixels),
         "init_scale": float(settings["init_scale"]),
         "decoder_kind": str(settings.get("decoder_kind", "mlp")),
+        "readout": str(settings.get("readout", "z")),
     }
 
 

@@ -31,13 +31,16 @@ __all__ = [
     "HYBRID_ACTIVATIONS",
     "HYBRID_METHODS",
     "HYBRID_DECODER_KINDS",
+    "HYBRID_READOUTS",
     "ConvDecoder",
     "HybridQuantumGenerator",
 ]
 
-HYBRID_ENCODINGS: tuple[str, ...] = ("none", "angle", "amplitude", "direct", "classical")
+HYBRID_ENCODINGS: tuple[str, ...] = ("none", "angle", "amplitude", "direct", "classical", "reupload")
 """How :class:`HybridQuantumGenerator` feeds its latent ``z``: ``"none"`` = the seed's bug (``z`` is
-drawn but never enters the circuit), ``"angle"`` = ``RY(z_i)`` on wire ``i``, ``"amplitude"`` = the
+drawn but never enters the circuit), ``"angle"`` = ``RY(z_i)`` on wire ``i``, ``"reupload"`` = a fresh
+block of ``n_qubits`` angles ``RY(z_{l,i})`` before every layer ``l`` (noise re-uploading: ``layers *
+n_qubits`` latent numbers), ``"amplitude"`` = the
 ``2**n_qubits`` numbers of ``z`` become the state's amplitudes (the seed's promised 16-dimensional
 latent on 4 qubits), ``"direct"`` = an ablation without circuit (the decoder reads ``z`` itself),
 ``"classical"`` = the circuit replaced by a classical layer of fewer parameters
@@ -47,6 +50,11 @@ uniform on ``[0, pi)`` as for ``"angle"``)."""
 HYBRID_DECODER_KINDS: tuple[str, ...] = ("mlp", "conv")
 """Decoders of :class:`HybridQuantumGenerator`: ``"mlp"`` (the seed's fully-connected one) or
 ``"conv"`` (:class:`ConvDecoder`, upsampling convolutions as in DCGAN)."""
+
+HYBRID_READOUTS: tuple[str, ...] = ("z", "xyz")
+"""What :class:`HybridQuantumGenerator` measures on every wire: ``"z"`` = ``<Z_i>`` (the seed's
+read-out, ``n_qubits`` numbers) or ``"xyz"`` = the whole Bloch vector ``<X_i>, <Y_i>, <Z_i>``
+(``3 * n_qubits`` numbers, three measurement settings)."""
 
 HYBRID_ACTIVATIONS: tuple[str, ...] = ("none", "sigmoid")
 """Output activations of the hybrid decoder: ``"none"`` (the seed's: unbounded pixels) or ``"sigmoid"``."""
@@ -161,6 +169,11 @@ class HybridQuantumGenerator(nn.Module):
         Circuit evaluation (see :data:`HYBRID_METHODS`); both give the same numbers.
     decoder_kind : {"mlp", "conv"}
         The seed's fully-connected decoder (default) or :class:`ConvDecoder`.
+    readout : {"z", "xyz"}
+        ``<Z_i>`` of every wire (the seed's; ``n_qubits`` numbers for the decoder) or every wire's
+        Bloch vector (``3 * n_qubits`` numbers: ``<X_0..>``, then ``<Y_0..>``, then ``<Z_0..>``). With
+        ``"direct"`` the decoder reads that many noise numbers; with ``"classical"`` the classical
+        layer makes that many.
 
     Attributes
     ----------
@@ -193,6 +206,7 @@ class HybridQuantumGenerator(nn.Module):
         init_scale: float = 0.1,
         method: str = "torch",
         decoder_kind: str = "mlp",
+        readout: str = "z",
     ) -> None:
         super().__init__()
         self.n_qubits = validation.positive_int("n_qubits", n_qubits)
@@ -216,13 +230,18 @@ class HybridQuantumGenerator(nn.Module):
         if decoder_kind not in HYBRID_DECODER_KINDS:
             raise ValueError(f"decoder_kind: expected one of {HYBRID_DECODER_KINDS}, got {decoder_kind!r}")
         self.decoder_kind = decoder_kind
+        if readout not in HYBRID_READOUTS:
+            raise ValueError(f"readout: expected one of {HYBRID_READOUTS}, got {readout!r}")
+        self.readout = readout
         self.mixer: nn.Parameter | None = None
         if encoding == "classical":
+            # output j mixes noise number s = j mod latent_dim with its neighbour s + 1 (none after the last)
             self.weights = None
-            self.mixer = nn.Parameter(torch.stack([torch.ones(self.n_qubits), torch.zeros(self.n_qubits),
-                                                   torch.zeros(self.n_qubits)]))
-            self.register_buffer("_neighbour", (torch.arange(self.n_qubits) < self.n_qubits - 1).float(),
-                                 persistent=False)
+            k, m = self.n_features, self.latent_dim
+            self.mixer = nn.Parameter(torch.stack([torch.ones(k), torch.zeros(k), torch.zeros(k)]))
+            source = torch.arange(k) % m
+            self.register_buffer("_source", source, persistent=False)
+            self.register_buffer("_neighbour", (source < m - 1).float(), persistent=False)
         elif encoding == "direct":
             self.weights = None
         else:
@@ -232,10 +251,10 @@ class HybridQuantumGenerator(nn.Module):
         if decoder_kind == "conv":
             if not self.decoder_widths:
                 raise ValueError("decoder: a convolutional decoder needs at least one channel count, got ()")
-            self.decoder: nn.Module = ConvDecoder(self.n_qubits, self.decoder_widths, self.n_pixels)
+            self.decoder: nn.Module = ConvDecoder(self.n_features, self.decoder_widths, self.n_pixels)
         else:
             layers_: list[nn.Module] = []
-            width = self.n_qubits
+            width = self.n_features
             for h in self.decoder_widths:
                 layers_ += [nn.Linear(width, h), nn.ReLU()]
                 width = h
@@ -253,8 +272,20 @@ class HybridQuantumGenerator(nn.Module):
     # -- sizes and noise --------------------------------------------------------------------------
     @property
     def latent_dim(self) -> int:
-        """Length of a noise vector: ``2**n_qubits`` for amplitude encoding, else ``n_qubits``."""
-        return 2**self.n_qubits if self.encoding == "amplitude" else self.n_qubits
+        """Length of a noise vector: ``2**n_qubits`` for amplitude encoding, ``layers * n_qubits`` for
+        re-uploading, the decoder's input size for ``"direct"``, else ``n_qubits``."""
+        if self.encoding == "amplitude":
+            return 2**self.n_qubits
+        if self.encoding == "reupload":
+            return self.layers * self.n_qubits
+        if self.encoding == "direct":
+            return self.n_features
+        return self.n_qubits
+
+    @property
+    def n_features(self) -> int:
+        """Numbers the decoder reads: ``n_qubits`` (read-out ``"z"``) or ``3 * n_qubits`` (``"xyz"``)."""
+        return 3 * self.n_qubits if self.readout == "xyz" else self.n_qubits
 
     @property
     def n_circuit_params(self) -> int:
@@ -270,23 +301,30 @@ class HybridQuantumGenerator(nn.Module):
         """``n`` latent vectors, shape (n, latent_dim): uniform on ``[0, pi)`` for angle encoding (and its
         classical twin), else standard normal."""
         n = validation.positive_int("n", n)
-        if self.encoding in ("angle", "classical"):
+        if self.encoding in ("angle", "classical", "reupload"):
             return math.pi * torch.rand(n, self.latent_dim, generator=generator)
         return torch.randn(n, self.latent_dim, generator=generator)
 
     # -- the circuit ------------------------------------------------------------------------------
     def queue_circuit(self, z: Any, weights: Any) -> None:
         """Queue the circuit's gates (PennyLane): the encoding of ``z`` (if any), then the seed layers."""
-        from qgan_helpers.quantum.circuits import amplitude_encoding, seed_ansatz
+        from qgan_helpers.quantum.circuits import amplitude_encoding, seed_ansatz, seed_layer
 
+        n = self.n_qubits
+        if self.encoding == "reupload":  # a fresh block of angles before every layer
+            for layer in range(self.layers):
+                angle_encoding(z[..., layer * n : (layer + 1) * n], n, rotation="Y")
+                seed_layer(weights[..., layer, :, :], n)
+            return
         if self.encoding == "angle":
-            angle_encoding(z, self.n_qubits, rotation="Y")
+            angle_encoding(z, n, rotation="Y")
         elif self.encoding == "amplitude":
-            amplitude_encoding(z, self.n_qubits)
-        seed_ansatz(weights, self.n_qubits)
+            amplitude_encoding(z, n)
+        seed_ansatz(weights, n)
 
     def qnode(self) -> qml.QNode:
-        """The circuit as a broadcast ``default.qubit`` QNode ``(z, weights) -> [<Z_0>, ..., <Z_{n-1}>]``."""
+        """The circuit as a broadcast ``default.qubit`` QNode ``(z, weights) -> [<Z_0>, ..., <Z_{n-1}>]``
+        (for ``readout="xyz"``: all ``<X_i>``, then all ``<Y_i>``, then all ``<Z_i>``)."""
         if self.weights is None:
             raise ValueError(f"encoding: {self.encoding!r} has no circuit")
         if self._qnode is None:
@@ -294,7 +332,8 @@ class HybridQuantumGenerator(nn.Module):
 
             def circuit(z, weights):
                 self.queue_circuit(z, weights)
-                return [qml.expval(qml.PauliZ(i)) for i in range(self.n_qubits)]
+                paulis = (qml.PauliX, qml.PauliY, qml.PauliZ) if self.readout == "xyz" else (qml.PauliZ,)
+                return [qml.expval(pauli(i)) for pauli in paulis for i in range(self.n_qubits)]
 
             self._qnode = qml.QNode(circuit, dev, interface="torch", diff_method="backprop")
         return self._qnode
@@ -315,7 +354,7 @@ class HybridQuantumGenerator(nn.Module):
         return engine.zero_state(z.shape[0], self.n_qubits, torch.complex128)
 
     def expvals(self, z: torch.Tensor, method: str | None = None) -> torch.Tensor:
-        """The circuit's read-out ``<Z_i>`` for a batch of latent vectors.
+        """The circuit's read-out (``<Z_i>``, or every wire's Bloch vector) for a batch of latent vectors.
 
         Parameters
         ----------
@@ -326,8 +365,9 @@ class HybridQuantumGenerator(nn.Module):
 
         Returns
         -------
-        torch.Tensor, shape (B, n_qubits), float64
-            Values in ``[-1, 1]``; for ``"direct"`` the noise itself (there is no circuit), for
+        torch.Tensor, shape (B, n_features), float64
+            Values in ``[-1, 1]`` (``n_features`` is ``n_qubits``, or ``3 * n_qubits`` for
+            ``readout="xyz"``); for ``"direct"`` the noise itself (there is no circuit), for
             ``"classical"`` the classical layer's ``tanh(W z + b)``.
         """
         z = _check_noise(z, self.latent_dim, meaning="latent_dim")
@@ -338,19 +378,25 @@ class HybridQuantumGenerator(nn.Module):
             return z.to(torch.float64)
         if self.mixer is not None:
             u = z.to(self.mixer.dtype) - math.pi / 2
-            nxt = torch.roll(u, -1, dims=1) * self._neighbour  # u_{i+1}, 0 after the last
+            nxt = torch.roll(u, -1, dims=1)[:, self._source] * self._neighbour  # u_{s+1}, 0 after the last
+            u = u[:, self._source]
             a, c, b = self.mixer
             return torch.tanh(a * u + c * nxt + b).to(torch.float64)
         z64 = z.to(torch.float64)
         w = self.weights.to(torch.float64)
-        b, n = z.shape[0], self.n_qubits
+        b, n, k = z.shape[0], self.n_qubits, self.n_features
         if method == "qnode":
             if self.encoding == "none":
-                out = torch.stack(self.qnode()(z64, w), -1).reshape(1, n)
-                return out.expand(b, n)
-            return torch.stack(self.qnode()(z64, w), -1).reshape(b, n)
+                out = torch.stack(self.qnode()(z64, w), -1).reshape(1, k)
+                return out.expand(b, k)
+            return torch.stack(self.qnode()(z64, w), -1).reshape(b, k)
         mats = engine.rot_zyx(w)  # (layers, n, 2, 2): RZ(c) RY(b) RX(a) for every wire, in one go
+        if self.encoding == "reupload":  # each layer's gate after its noise rotation: one per row
+            noise = engine.ry_matrices(z64.reshape(b, self.layers, n)).to(mats.dtype)
+            mats = mats @ noise  # (B, layers, n, 2, 2)
         state = engine.rotation_layers(self._initial_state(z64), mats, self._perm if n > 1 else None, n)
+        if self.readout == "xyz":
+            return engine.bloch_vectors(state, n).reshape(b, 3 * n)
         probs = engine.probabilities(state)
         from qgan_helpers.quantum.measurement import expval_z_from_probs
 
@@ -369,6 +415,7 @@ class HybridQuantumGenerator(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"n_qubits={self.n_qubits}, layers={self.layers}, encoding={self.encoding!r}, "
-            f"decoder={self.decoder_widths}, decoder_kind={self.decoder_kind!r}, activation={self.activation!r}, n_pixels={self.n_pixels}, "
+            f"decoder={self.decoder_widths}, decoder_kind={self.decoder_kind!r}, readout={self.readout!r}, "
+            f"activation={self.activation!r}, n_pixels={self.n_pixels}, "
             f"n_params={self.n_params}"
         )

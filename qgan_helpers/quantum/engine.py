@@ -72,8 +72,10 @@ __all__ = [
     "apply_permutation",
     "cnot_permutation",
     "rotation_layers",
+    "ry_matrices",
     "rot_zyx",
     "probabilities",
+    "bloch_vectors",
 ]
 
 
@@ -303,6 +305,27 @@ def rotation_layers(
     return state
 
 
+def ry_matrices(angles: torch.Tensor) -> torch.Tensor:
+    """``RY(angle)`` for every entry of ``angles``: ``[[cos(a/2), -sin(a/2)], [sin(a/2), cos(a/2)]]``.
+
+    Parameters
+    ----------
+    angles : torch.Tensor, shape (...), real
+
+    Returns
+    -------
+    torch.Tensor, shape (..., 2, 2), dtype of ``angles``
+
+    Examples
+    --------
+    >>> import math
+    >>> ry_matrices(torch.tensor([math.pi], dtype=torch.float64)).round(decimals=6).tolist()   # |0> -> |1>
+    [[[0.0, -1.0], [1.0, 0.0]]]
+    """
+    c, s = torch.cos(angles / 2), torch.sin(angles / 2)
+    return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
+
+
 def rot_zyx(angles: torch.Tensor) -> torch.Tensor:
     """``RZ(c) RY(b) RX(a)`` for every ``(a, b, c)`` in ``angles``, in one vectorised call.
 
@@ -359,3 +382,37 @@ def probabilities(state: torch.Tensor) -> torch.Tensor:
     if state.is_complex():
         return state.real**2 + state.imag**2
     return state * state
+
+
+def bloch_vectors(state: torch.Tensor, n_wires: int) -> torch.Tensor:
+    """Every wire's Bloch vector ``(<X_w>, <Y_w>, <Z_w>)``: the three one-qubit Pauli expectation values.
+
+    A one-qubit measurement in the Z basis reads one coordinate of a wire's Bloch vector; rotating
+    before the measurement (``H`` for X, ``S^dagger H`` for Y) reads the other two, on copies of the state.
+
+    Parameters
+    ----------
+    state : torch.Tensor, shape (B, 2**n_wires), real or complex
+    n_wires : int
+
+    Returns
+    -------
+    torch.Tensor, shape (B, 3, n_wires), real
+        ``[:, 0]`` the ``<X_w>``, ``[:, 1]`` the ``<Y_w>``, ``[:, 2]`` the ``<Z_w>``; differentiable.
+
+    Examples
+    --------
+    >>> plus = torch.tensor([[1.0, 1.0]], dtype=torch.complex128) / 2**0.5      # |+>: on the X axis
+    >>> bloch_vectors(plus, 1).round(decimals=6).tolist()
+    [[[1.0], [0.0], [0.0]]]
+    """
+    b = state.shape[0]
+    out = []
+    for wire in range(n_wires):
+        view = state.reshape(b, 2**wire, 2, 2 ** (n_wires - wire - 1))
+        a0, a1 = view[:, :, 0, :], view[:, :, 1, :]
+        cross = (a0.conj() * a1).sum(dim=(1, 2)) if state.is_complex() else (a0 * a1).sum(dim=(1, 2))
+        z = probabilities(a0.reshape(b, -1)).sum(1) - probabilities(a1.reshape(b, -1)).sum(1)
+        x, y = 2 * cross.real, (2 * cross.imag if state.is_complex() else torch.zeros_like(z))
+        out.append(torch.stack([x, y, z], 1))
+    return torch.stack(out, 2)
