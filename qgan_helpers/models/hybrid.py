@@ -1,4 +1,4 @@
-"""The seed article's 28x28 hybrid generator: a small circuit, a Pauli-Z read-out, a classical decoder.
+"""The seed article's 28x28 hybrid generator: a small circuit, a Pauli read-out, a classical decoder.
 
 :class:`HybridQuantumGenerator` reproduces the generator of the course's seed article, with its
 defects as options (an unused latent, unbounded pixels); :mod:`qgan_helpers.hybrid` measures them.
@@ -44,8 +44,8 @@ n_qubits`` latent numbers), ``"amplitude"`` = the
 ``2**n_qubits`` numbers of ``z`` become the state's amplitudes (the seed's promised 16-dimensional
 latent on 4 qubits), ``"direct"`` = an ablation without circuit (the decoder reads ``z`` itself),
 ``"classical"`` = the circuit replaced by a classical layer of fewer parameters
-(``u_i = z_i - pi/2``, ``tanh(a_i u_i + c_i u_{i+1} + b_i)``: ``3 * n_qubits`` numbers, ``z``
-uniform on ``[0, pi)`` as for ``"angle"``)."""
+(``u_i = z_i - pi/2``, ``tanh(a_i u_i + c_i u_{i+1} + b_i)``: 3 parameters for each number the
+decoder reads, ``z`` uniform on ``[0, pi)`` as for ``"angle"``)."""
 
 HYBRID_DECODER_KINDS: tuple[str, ...] = ("mlp", "conv")
 """Decoders of :class:`HybridQuantumGenerator`: ``"mlp"`` (the seed's fully-connected one) or
@@ -141,13 +141,18 @@ class HybridQuantumGenerator(nn.Module):
       (:func:`~qgan_helpers.quantum.circuits.amplitude_encoding`; noise standard normal, so the state is
       uniform on the sphere of real amplitudes).
     * ``encoding="direct"``: no circuit at all; the decoder reads the ``n_qubits`` numbers of ``z``
-      (standard normal) -- the ablation "the same decoder fed with classical noise".
+      (standard normal; ``3 * n_qubits`` of them for ``readout="xyz"``) -- the ablation "the same
+      decoder fed with classical noise".
+    * ``encoding="reupload"``: ``RY(z_{l,i})`` on wire ``i`` before layer ``l`` -- a fresh block of
+      angles before every layer (latent dimension ``layers * n_qubits``, uniform on ``[0, pi)``), so
+      the state, and the read-out, can move in more directions than ``n_qubits``.
     * ``encoding="classical"``: no circuit; a classical layer takes its place -- the classical twin
       of the fixed model, with the same decoder. With ``u = z - pi/2`` (``z`` uniform on ``[0, pi)``
       as for ``"angle"``), output ``i`` is ``tanh(a_i u_i + c_i u_{i+1} + b_i)``: each number mixed
       with its neighbour, as the CNOT chain couples neighbouring wires; ``3 * n_qubits``
       parameters (``a`` starts at 1, ``c`` and ``b`` at 0; the last ``c`` has no neighbour and stays
-      unused), at most the circuit's ``3 * layers * n_qubits``.
+      unused), at most the circuit's ``3 * layers * n_qubits``. With ``readout="xyz"`` it draws and
+      makes ``3 * n_qubits`` numbers (``9 * n_qubits`` parameters).
 
     Parameters
     ----------
@@ -155,7 +160,7 @@ class HybridQuantumGenerator(nn.Module):
         Wires of the circuit (>= 1; the seed: 4).
     layers : int
         Seed layers (>= 1; the seed: 2).
-    encoding : {"none", "angle", "amplitude", "direct"}
+    encoding : {"none", "angle", "amplitude", "direct", "classical", "reupload"}
     decoder : sequence of int
         For ``decoder_kind="mlp"``: hidden widths of the decoder (ReLU after each); may be empty (a
         linear decoder). For ``"conv"``: the channels of :class:`ConvDecoder` (at least one).
@@ -180,8 +185,8 @@ class HybridQuantumGenerator(nn.Module):
     weights : torch.nn.Parameter, shape (layers, n_qubits, 3)
         The circuit's angles (``3 * layers * n_qubits`` parameters; absent for ``"direct"``).
     decoder : torch.nn.Module
-        ``(B, n_qubits) -> (B, n_pixels)`` logits (before the activation).
-    mixer : torch.nn.Parameter or None, shape (3, n_qubits)
+        ``(B, n_features) -> (B, n_pixels)`` logits (before the activation).
+    mixer : torch.nn.Parameter or None, shape (3, n_features)
         The classical layer of ``encoding="classical"``: rows ``a``, ``c`` (the last entry unused,
         fixed at 0) and ``b``.
 
@@ -235,13 +240,11 @@ class HybridQuantumGenerator(nn.Module):
         self.readout = readout
         self.mixer: nn.Parameter | None = None
         if encoding == "classical":
-            # output j mixes noise number s = j mod latent_dim with its neighbour s + 1 (none after the last)
+            # output i mixes noise number i with its neighbour i + 1 (none after the last)
             self.weights = None
-            k, m = self.n_features, self.latent_dim
+            k = self.n_features
             self.mixer = nn.Parameter(torch.stack([torch.ones(k), torch.zeros(k), torch.zeros(k)]))
-            source = torch.arange(k) % m
-            self.register_buffer("_source", source, persistent=False)
-            self.register_buffer("_neighbour", (source < m - 1).float(), persistent=False)
+            self.register_buffer("_neighbour", (torch.arange(k) < k - 1).float(), persistent=False)
         elif encoding == "direct":
             self.weights = None
         else:
@@ -273,12 +276,13 @@ class HybridQuantumGenerator(nn.Module):
     @property
     def latent_dim(self) -> int:
         """Length of a noise vector: ``2**n_qubits`` for amplitude encoding, ``layers * n_qubits`` for
-        re-uploading, the decoder's input size for ``"direct"``, else ``n_qubits``."""
+        re-uploading, the decoder's input size (:attr:`n_features`) for ``"direct"`` and
+        ``"classical"``, else ``n_qubits``."""
         if self.encoding == "amplitude":
             return 2**self.n_qubits
         if self.encoding == "reupload":
             return self.layers * self.n_qubits
-        if self.encoding == "direct":
+        if self.encoding in ("direct", "classical"):
             return self.n_features
         return self.n_qubits
 
@@ -378,8 +382,7 @@ class HybridQuantumGenerator(nn.Module):
             return z.to(torch.float64)
         if self.mixer is not None:
             u = z.to(self.mixer.dtype) - math.pi / 2
-            nxt = torch.roll(u, -1, dims=1)[:, self._source] * self._neighbour  # u_{s+1}, 0 after the last
-            u = u[:, self._source]
+            nxt = torch.roll(u, -1, dims=1) * self._neighbour  # u_{i+1}, 0 after the last
             a, c, b = self.mixer
             return torch.tanh(a * u + c * nxt + b).to(torch.float64)
         z64 = z.to(torch.float64)
