@@ -265,9 +265,15 @@ def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
         "numbers, the state's amplitudes) or reupload (a fresh angle per qubit before every layer)",
     )
     p.add_argument(
-        "--readout", choices=("z", "xyz"), default=None,
-        help="what the decoder reads: z (default, <Z_i> of every qubit) or xyz (every qubit's Bloch vector, "
-        "3 numbers per qubit; the classical and direct models then feed the decoder as many numbers)",
+        "--readout", choices=("z", "xyz", "probs"), default=None,
+        help="what the decoder reads: z (<Z_i> of every qubit), xyz (every qubit's Bloch vector, 3 numbers per "
+        "qubit) or probs (every bitstring's probability, 2**n_qubits numbers); the classical and direct models "
+        "then feed the decoder as many numbers",
+    )
+    p.add_argument(
+        "--blocks", type=_int("blocks", 1), default=None,
+        help="independent copies of the circuit side by side, each with its own angles and its own slice of z "
+        "(the decoder reads all their read-outs)",
     )
     p.add_argument(
         "--data", choices=("mnist", "digits-upsampled"), default="mnist",
@@ -287,8 +293,10 @@ def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
 def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.encoding is not None and args.variant != "fixed":
         raise CLIError(f"--encoding: only the fixed variant encodes z; drop --encoding with --variant {args.variant}")
-    if args.readout is not None and args.variant == "seed":
-        raise CLIError("--readout: the seed variant reads <Z_i> as the article wrote it; drop --readout with --variant seed")
+    for flag, value in (("--readout", args.readout), ("--blocks", args.blocks)):
+        if value is not None and args.variant == "seed":
+            raise CLIError(f"{flag}: the seed variant is one circuit read out by <Z_i> as the article wrote it; "
+                           f"drop {flag} with --variant seed")
     out = _writable_out(args.out, ".pt")
 
     import torch
@@ -301,6 +309,8 @@ def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
         overrides["encoding"] = args.encoding
     if args.readout is not None:
         overrides["readout"] = args.readout
+    if args.blocks is not None:
+        overrides["blocks"] = args.blocks
     if args.eval_samples is not None:
         overrides["eval_samples"] = args.eval_samples
     data = hybrid_data("MNIST" if args.data == "mnist" else args.data)

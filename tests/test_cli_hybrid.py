@@ -76,13 +76,26 @@ def test_train_hybrid_with_reuploading_and_bloch_read_out(tmp_path):
     assert "--readout xyz" in json.loads(pt.with_suffix(".json").read_text())["command"]
 
 
+def test_train_hybrid_with_blocks_and_its_twin(tmp_path):
+    pt, twin = tmp_path / "b.pt", tmp_path / "t.pt"
+    assert main(["train", "hybrid", "--blocks", "3", "--out", str(pt), *TINY]) == 0
+    assert main(["train", "hybrid", "--variant", "classical", "--blocks", "3", "--out", str(twin), *TINY]) == 0
+    gen, other = load_checkpoint(pt).generator, load_checkpoint(twin).generator
+    n = 3 * gen.n_qubits  # three circuits' <Z_i>
+    assert (gen.blocks, gen.latent_dim, gen.n_features, tuple(gen.weights.shape[:1])) == (3, n, n, (3,))
+    assert (other.encoding, other.latent_dim, other.n_features) == ("classical", n, n)
+    assert "--blocks 3" in json.loads(pt.with_suffix(".json").read_text())["command"]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
         (["--variant", "seed", "--encoding", "amplitude"], "--encoding: only the fixed variant encodes z"),
         (["--variant", "big"], "argument --variant: invalid choice: 'big'"),
         (["--encoding", "basis"], "argument --encoding: invalid choice: 'basis'"),
-        (["--variant", "seed", "--readout", "xyz"], "--readout: the seed variant reads <Z_i> as the article wrote it"),
+        (["--variant", "seed", "--readout", "xyz"], "--readout: the seed variant is one circuit read out by <Z_i>"),
+        (["--variant", "seed", "--blocks", "4"], "--blocks: the seed variant is one circuit read out by <Z_i>"),
+        (["--blocks", "0"], "argument --blocks: expected an integer >= 1, got 0"),
         (["--readout", "x"], "argument --readout: invalid choice: 'x'"),
         (["--seed", "-1"], "argument --seed: expected an integer >= 0, got -1"),
     ],

@@ -79,6 +79,8 @@ def numpy_expvals(z, weights, encoding, readout="z"):
             state = on_wire(rz(layer[i, 2]) @ ry(layer[i, 1]) @ rx(layer[i, 0]) @ upload, i, n) @ state
         for i in range(n - 1):
             state = cnot(i, i + 1, n) @ state
+    if readout == "probs":  # every bitstring's probability, times 2**n
+        return 2**n * np.abs(state) ** 2
     paulis = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]])] if readout == "xyz" else []
     paulis.append(np.diag([1.0, -1.0]))
     return np.array([(state.conj() @ on_wire(m, i, n) @ state).real for m in paulis for i in range(n)])
@@ -94,7 +96,7 @@ def test_rot_matrices_match_pennylane():
         np.testing.assert_allclose(got[k].numpy(), want, atol=1e-12)
 
 
-@pytest.mark.parametrize("readout", ["z", "xyz"])
+@pytest.mark.parametrize("readout", ["z", "xyz", "probs"])
 @pytest.mark.parametrize("encoding", ["none", "angle", "amplitude", "reupload"])
 def test_torch_state_vector_matches_qnode_and_numpy(encoding, readout):
     torch.manual_seed(0)
@@ -102,7 +104,7 @@ def test_torch_state_vector_matches_qnode_and_numpy(encoding, readout):
                                  readout=readout)
     z = gen.sample_noise(6).double()
     fast = gen.expvals(z)
-    assert fast.shape == (6, 9 if readout == "xyz" else 3)
+    assert fast.shape == (6, {"z": 3, "xyz": 9, "probs": 8}[readout])
     ref = gen.expvals(z, method="qnode")
     torch.testing.assert_close(fast, ref, atol=1e-10, rtol=0)
     w = gen.weights.detach().double().numpy()
@@ -276,6 +278,20 @@ def test_features_shapes_and_table():
     assert all(0 <= r["accuracy"] <= 1 for r in rows)
 
 
+def test_features_of_circuit_blocks():
+    x = torch.rand(3, 28, 28)
+    tiled = HybridQuantumGenerator(n_qubits=4, blocks=4, decoder=())  # 16 inputs tile 28x28 as 4x4
+    want = torch.nn.functional.adaptive_avg_pool2d(x.unsqueeze(1), (4, 4)).reshape(3, 16).double() * np.pi
+    torch.testing.assert_close(pool_inputs(x, tiled), want)
+    odd = HybridQuantumGenerator(n_qubits=8, blocks=4, decoder=())  # 32 inputs: no grid tiles 28x28
+    want = torch.nn.functional.adaptive_avg_pool2d(x.unsqueeze(1), (4, 8)).reshape(3, 32).double() * np.pi
+    torch.testing.assert_close(pool_inputs(x, odd), want)
+    assert circuit_features(x, odd).shape == (3, 32)
+    amp = HybridQuantumGenerator(encoding="amplitude", blocks=2, decoder=())
+    with pytest.raises(ValueError, match=r"generator: amplitude features need a single circuit block, got blocks=2"):
+        pool_inputs(x, amp)
+
+
 # -- bad input ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs, error, message",
@@ -363,7 +379,7 @@ def test_reupload_and_bloch_read_out_sizes():
     direct = HybridQuantumGenerator(n_qubits=4, encoding="direct", readout="xyz", decoder=(8, 4), decoder_kind="conv")
     assert direct.latent_dim == 12 and direct.n_params == gen.n_params - gen.n_circuit_params
     assert "readout='xyz'" in repr(gen)
-    with pytest.raises(ValueError, match=r"readout: expected one of \('z', 'xyz'\), got 'y'"):
+    with pytest.raises(ValueError, match=r"readout: expected one of \('z', 'xyz', 'probs'\), got 'y'"):
         HybridQuantumGenerator(readout="y")
     with pytest.raises(ValueError, match=r"noise: expected shape \(B, 12\)"):
         gen.expvals(torch.rand(2, 4))  # an angle-encoding latent is too short for re-uploading
@@ -395,3 +411,64 @@ def test_readout_reaches_the_checkpoint(tmp_path):
     old = {**entry["kwargs"]}
     old.pop("readout")
     assert HybridQuantumGenerator(**{**old, "encoding": "angle"}).readout == "z"
+
+
+def test_probability_read_out():
+    gen = HybridQuantumGenerator(n_qubits=4, encoding="amplitude", readout="probs", decoder=(8, 4),
+                                 decoder_kind="conv", init_scale=1.0)
+    # the decoder reads all 16 bitstring probabilities, scaled to average 1
+    assert (gen.latent_dim, gen.n_features, gen.decoder.n_inputs) == (16, 16, 16)
+    z = gen.sample_noise(50, torch.Generator().manual_seed(0))
+    feats = gen.expvals(z).detach()
+    assert float(feats.min()) >= 0 and float(feats.max()) <= 16
+    torch.testing.assert_close(feats.mean(1), torch.ones(50, dtype=torch.float64), atol=1e-12, rtol=0)
+    # the amplitude-encoded noise moves every feature; the circuit's angles too
+    assert float(feats.std(0).min()) > 0.05
+    (grad,) = torch.autograd.grad(gen.expvals(z)[:, 0].sum(), gen.weights)
+    assert float(grad.abs().max()) > 1e-6
+    direct = HybridQuantumGenerator(n_qubits=4, encoding="direct", readout="probs", decoder=(8, 4), decoder_kind="conv")
+    assert direct.latent_dim == 16 and direct.n_params == gen.n_params - gen.n_circuit_params
+    with pytest.raises(ValueError, match=r"n_qubits: readout='probs' hands the decoder 2\*\*n_qubits numbers; "
+                                         r"expected at most 8 qubits, got 9"):
+        HybridQuantumGenerator(n_qubits=9, readout="probs")
+
+
+@pytest.mark.parametrize("readout", ["z", "xyz", "probs"])
+@pytest.mark.parametrize("encoding", ["none", "angle", "amplitude", "reupload"])
+def test_blocks_are_independent_copies_of_the_circuit(encoding, readout):
+    torch.manual_seed(1)
+    gen = HybridQuantumGenerator(n_qubits=3, layers=2, encoding=encoding, readout=readout, blocks=3, decoder=(5,),
+                                 n_pixels=9, init_scale=1.0)
+    one = HybridQuantumGenerator(n_qubits=3, layers=2, encoding=encoding, readout=readout, decoder=(5,), n_pixels=9)
+    assert gen.weights.shape == (3, *one.weights.shape) and gen.n_circuit_params == 3 * one.n_circuit_params
+    assert (gen.latent_dim, gen.n_features) == (3 * one.latent_dim, 3 * one.n_features)
+    z = gen.sample_noise(5).double()
+    feats = gen.expvals(z)
+    torch.testing.assert_close(feats, gen.expvals(z, method="qnode"), atol=1e-10, rtol=0)
+    # block b reads slice b of z with its own angles, exactly as a one-block circuit would
+    w = gen.weights.detach().double().numpy()
+    lat, k = one.latent_dim, one.n_features
+    for block in range(3):
+        for j in (0, 4):
+            want = numpy_expvals(z[j, block * lat : (block + 1) * lat].numpy(), w[block], encoding, readout)
+            np.testing.assert_allclose(feats[j, block * k : (block + 1) * k].detach().numpy(), want, atol=1e-10)
+    (g_fast,) = torch.autograd.grad(gen.expvals(z).pow(2).sum(), gen.weights)
+    (g_ref,) = torch.autograd.grad(gen.expvals(z, method="qnode").pow(2).sum(), gen.weights)
+    torch.testing.assert_close(g_fast, g_ref, atol=1e-10, rtol=0)
+
+
+def test_blocks_sizes_twin_checkpoint_and_errors(tmp_path):
+    gen, entry = make_generator("fixed", decoder=(8, 4), blocks=4)
+    assert entry["kwargs"]["blocks"] == 4 and "blocks=4" in repr(gen) and "0:" in gen.draw()
+    twin = make_generator("classical", decoder=(8, 4), blocks=4)[0]
+    direct = make_generator("direct", decoder=(8, 4), blocks=4)[0]
+    assert twin.latent_dim == direct.latent_dim == gen.latent_dim == 4 * gen.n_qubits
+    assert twin.n_params < gen.n_params and direct.n_params == gen.n_params - gen.n_circuit_params
+    save_checkpoint(tmp_path / "b.pt", gen, {"generator": entry, "image_shape": [28, 28]})
+    back = load_checkpoint(tmp_path / "b.pt").generator
+    z = gen.sample_noise(3)
+    torch.testing.assert_close(back(z), gen(z))
+    for bad, message in [(0, r"blocks: expected an integer >= 1, got 0"),
+                         (17, r"blocks: expected at most 16 copies of the circuit, got 17")]:
+        with pytest.raises(ValueError, match=message):
+            HybridQuantumGenerator(blocks=bad)

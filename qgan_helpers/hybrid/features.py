@@ -33,8 +33,10 @@ def pool_inputs(images: Any, generator: nn.Module) -> torch.Tensor:
 
     Amplitude encoding (``2**n`` inputs): the image pooled to a ``2**(n/2) x 2**(n/2)`` grid (4x4
     for 4 qubits), plus ``1e-3`` so that a black image still has a direction. Angle encoding
-    (``n`` inputs): pooled to the grid :class:`~qgan_helpers.models.discriminators.QuantumDiscriminator`
-    uses for ``n`` blocks (2x2 for 4 qubits), times pi.
+    (``latent_dim`` inputs: ``n`` per circuit block): pooled to the grid
+    :class:`~qgan_helpers.models.discriminators.QuantumDiscriminator` uses for that many blocks (2x2
+    for 4 qubits), or, when no grid tiles the image (32 on 28x28), to the squarest grid by adaptive
+    pooling (4x8), times pi; block 0 reads the first cells, row by row.
 
     Returns
     -------
@@ -49,19 +51,28 @@ def pool_inputs(images: Any, generator: nn.Module) -> torch.Tensor:
             f"generator: expected a HybridQuantumGenerator with encoding 'angle' or 'amplitude', got encoding={encoding!r}"
         )
     n = int(generator.n_qubits)
+    if encoding == "amplitude" and getattr(generator, "blocks", 1) > 1:
+        raise ValueError(
+            f"generator: amplitude features need a single circuit block, got blocks={generator.blocks}"
+        )
     if encoding == "amplitude":
         if n % 2:
             raise ValueError(f"generator: amplitude features need an even number of qubits (a square grid), got {n}")
         grid = (2 ** (n // 2), 2 ** (n // 2))
     else:
-        grid = QuantumDiscriminator._pool_grid(n, tuple(x.shape[1:]))
+        m = int(generator.latent_dim)
+        try:
+            grid = QuantumDiscriminator._pool_grid(m, tuple(x.shape[1:]))
+        except ValueError:  # no grid tiles the image: the squarest one, by adaptive pooling
+            rows = max(r for r in range(1, math.isqrt(m) + 1) if m % r == 0)
+            grid = (rows, m // rows)
     pooled = nn.functional.adaptive_avg_pool2d(x.unsqueeze(1), grid).reshape(x.shape[0], -1).double()
     return pooled + 1e-3 if encoding == "amplitude" else math.pi * pooled
 
 
 @torch.no_grad()
 def circuit_features(images: Any, generator: nn.Module) -> np.ndarray:
-    """The trained circuit's Pauli-Z expectation values for images: (N, H, W) -> (N, n_qubits).
+    """The trained circuit's read-out for images: (N, H, W) -> (N, n_features) (``<Z_i>``: ``n_qubits`` per block).
 
     Examples
     --------
@@ -141,7 +152,7 @@ def feature_table(
     for name, gen in generators.items():
         rows.append(fit(f"circuit features ({name})", circuit_features(x_tr, gen), circuit_features(x_te, gen)))
         rows.append(fit(f"pooled inputs ({name})", pool_inputs(x_tr, gen).numpy(), pool_inputs(x_te, gen).numpy()))
-        dim = int(gen.n_qubits)
+        dim = int(gen.n_features)
         if dim not in dims:  # one row per feature dimension
             dims.append(dim)
             rows.append(fit(f"random features, dim {dim}", random_features(x_tr, dim, seed), random_features(x_te, dim, seed)))

@@ -40,6 +40,7 @@ SEED_SETTINGS: dict[str, Any] = {
     "decoder": (128,),
     "decoder_kind": "mlp",
     "readout": "z",
+    "blocks": 1,
     "activation": "none",
     "init_scale": 0.1,
     # discriminator: the seed's CNN
@@ -133,7 +134,7 @@ are built on angle encoding."""
 
 
 MODEL_KEYS: tuple[str, ...] = (
-    "n_qubits", "layers", "encoding", "decoder", "decoder_kind", "readout", "activation", "init_scale"
+    "n_qubits", "layers", "encoding", "decoder", "decoder_kind", "readout", "blocks", "activation", "init_scale"
 )
 """The settings that shape the generator (the rest shape the discriminator and the training)."""
 
@@ -156,8 +157,9 @@ def _hybrid_kwargs(settings: Mapping[str, Any], n_pixels: int) -> dict[str, Any]
         "activation": str(settings["activation"]),
         "n_pixels": int(n_pixels),
         "init_scale": float(settings["init_scale"]),
-        "decoder_kind": str(settings.get("decoder_kind", "mlp")),
-        "readout": str(settings.get("readout", "z")),
+        "decoder_kind": str(settings["decoder_kind"]),
+        "readout": str(settings["readout"]),
+        "blocks": int(settings["blocks"]),
     }
 
 

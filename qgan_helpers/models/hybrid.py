@@ -43,18 +43,21 @@ block of ``n_qubits`` angles ``RY(z_{l,i})`` before every layer ``l`` (noise re-
 n_qubits`` latent numbers), ``"amplitude"`` = the
 ``2**n_qubits`` numbers of ``z`` become the state's amplitudes (the seed's promised 16-dimensional
 latent on 4 qubits), ``"direct"`` = an ablation without circuit (the decoder reads ``z`` itself),
-``"classical"`` = the circuit replaced by a classical layer of fewer parameters
-(``u_i = z_i - pi/2``, ``tanh(a_i u_i + c_i u_{i+1} + b_i)``: 3 parameters for each number the
-decoder reads, ``z`` uniform on ``[0, pi)`` as for ``"angle"``)."""
+``"classical"`` = the circuit replaced by a classical layer (``u_i = z_i - pi/2``,
+``tanh(a_i u_i + c_i u_{i+1} + b_i)``: 3 parameters for each number the decoder reads, ``z`` uniform
+on ``[0, pi)`` as for ``"angle"``; fewer parameters than the circuit with the ``<Z_i>`` read-out and
+2 or more layers, more with ``readout="xyz"``)."""
 
 HYBRID_DECODER_KINDS: tuple[str, ...] = ("mlp", "conv")
 """Decoders of :class:`HybridQuantumGenerator`: ``"mlp"`` (the seed's fully-connected one) or
 ``"conv"`` (:class:`ConvDecoder`, upsampling convolutions as in DCGAN)."""
 
-HYBRID_READOUTS: tuple[str, ...] = ("z", "xyz")
-"""What :class:`HybridQuantumGenerator` measures on every wire: ``"z"`` = ``<Z_i>`` (the seed's
-read-out, ``n_qubits`` numbers) or ``"xyz"`` = the whole Bloch vector ``<X_i>, <Y_i>, <Z_i>``
-(``3 * n_qubits`` numbers, three measurement settings)."""
+HYBRID_READOUTS: tuple[str, ...] = ("z", "xyz", "probs")
+"""What :class:`HybridQuantumGenerator` hands its decoder: ``"z"`` = ``<Z_i>`` of every wire (the seed's
+read-out, ``n_qubits`` numbers), ``"xyz"`` = every wire's whole Bloch vector ``<X_i>, <Y_i>, <Z_i>``
+(``3 * n_qubits`` numbers, three measurement settings) or ``"probs"`` = the probability of every
+bitstring, times ``2**n_qubits`` so that they average 1 (``2**n_qubits`` numbers, one measurement
+setting; at most 8 qubits)."""
 
 HYBRID_ACTIVATIONS: tuple[str, ...] = ("none", "sigmoid")
 """Output activations of the hybrid decoder: ``"none"`` (the seed's: unbounded pixels) or ``"sigmoid"``."""
@@ -131,7 +134,9 @@ class HybridQuantumGenerator(nn.Module):
     ``n_qubits`` Pauli-Z expectation values (each in ``[-1, 1]``) are the decoder's input. It runs on
     the shared state-vector engine (:mod:`qgan_helpers.quantum.engine`; ``method="torch"``): one
     batched torch state for the whole latent batch instead of a QNode call, whose time at this size
-    is mostly PennyLane's per-call and per-gate Python.
+    is mostly PennyLane's per-call and per-gate Python. With ``blocks=K`` there are ``K`` such
+    circuits side by side, each with its own angles and its own slice of ``z``, and the decoder reads
+    all ``K`` read-outs: ``K`` times the numbers for the same state-vector size.
 
     * ``encoding="none"`` reproduces the seed: ``z`` is accepted and ignored, so every sample is
       the same image (the circuit has no input and the decoder is deterministic).
@@ -152,7 +157,8 @@ class HybridQuantumGenerator(nn.Module):
       with its neighbour, as the CNOT chain couples neighbouring wires; ``3 * n_qubits``
       parameters (``a`` starts at 1, ``c`` and ``b`` at 0; the last ``c`` has no neighbour and stays
       unused), at most the circuit's ``3 * layers * n_qubits``. With ``readout="xyz"`` it draws and
-      makes ``3 * n_qubits`` numbers (``9 * n_qubits`` parameters).
+      makes ``3 * n_qubits`` numbers (``9 * n_qubits`` parameters), with ``blocks=K`` ``K`` times as
+      many.
 
     Parameters
     ----------
@@ -174,16 +180,23 @@ class HybridQuantumGenerator(nn.Module):
         Circuit evaluation (see :data:`HYBRID_METHODS`); both give the same numbers.
     decoder_kind : {"mlp", "conv"}
         The seed's fully-connected decoder (default) or :class:`ConvDecoder`.
-    readout : {"z", "xyz"}
-        ``<Z_i>`` of every wire (the seed's; ``n_qubits`` numbers for the decoder) or every wire's
-        Bloch vector (``3 * n_qubits`` numbers: ``<X_0..>``, then ``<Y_0..>``, then ``<Z_0..>``). With
+    readout : {"z", "xyz", "probs"}
+        ``<Z_i>`` of every wire (the seed's; ``n_qubits`` numbers for the decoder), every wire's
+        Bloch vector (``3 * n_qubits`` numbers: ``<X_0..>``, then ``<Y_0..>``, then ``<Z_0..>``) or
+        the ``2**n_qubits`` bitstring probabilities times ``2**n_qubits`` (``n_qubits <= 8``). With
         ``"direct"`` the decoder reads that many noise numbers; with ``"classical"`` the classical
         layer makes that many.
+    blocks : int
+        Independent copies of the circuit, side by side (>= 1; the seed: 1). Each block has its own
+        angles and reads its own slice of ``z``; the decoder reads all their read-outs, block 0's
+        first. ``latent_dim`` and ``n_features`` grow ``blocks``-fold, the state vector does not
+        (``blocks`` circuits of ``n_qubits`` wires, not one of ``blocks * n_qubits``). At most 16.
 
     Attributes
     ----------
-    weights : torch.nn.Parameter, shape (layers, n_qubits, 3)
-        The circuit's angles (``3 * layers * n_qubits`` parameters; absent for ``"direct"``).
+    weights : torch.nn.Parameter, shape (layers, n_qubits, 3), or (blocks, layers, n_qubits, 3)
+        The circuit's angles (``3 * layers * n_qubits`` parameters per block; absent for ``"direct"``
+        and ``"classical"``). One block keeps the seed's shape.
     decoder : torch.nn.Module
         ``(B, n_features) -> (B, n_pixels)`` logits (before the activation).
     mixer : torch.nn.Parameter or None, shape (3, n_features)
@@ -212,6 +225,7 @@ class HybridQuantumGenerator(nn.Module):
         method: str = "torch",
         decoder_kind: str = "mlp",
         readout: str = "z",
+        blocks: int = 1,
     ) -> None:
         super().__init__()
         self.n_qubits = validation.positive_int("n_qubits", n_qubits)
@@ -237,7 +251,15 @@ class HybridQuantumGenerator(nn.Module):
         self.decoder_kind = decoder_kind
         if readout not in HYBRID_READOUTS:
             raise ValueError(f"readout: expected one of {HYBRID_READOUTS}, got {readout!r}")
+        if readout == "probs" and self.n_qubits > 8:
+            raise ValueError(
+                f"n_qubits: readout='probs' hands the decoder 2**n_qubits numbers; expected at most 8 qubits, "
+                f"got {self.n_qubits}"
+            )
         self.readout = readout
+        self.blocks = validation.positive_int("blocks", blocks)
+        if self.blocks > 16:
+            raise ValueError(f"blocks: expected at most 16 copies of the circuit, got {self.blocks}")
         self.mixer: nn.Parameter | None = None
         if encoding == "classical":
             # output i mixes noise number i with its neighbour i + 1 (none after the last)
@@ -250,7 +272,10 @@ class HybridQuantumGenerator(nn.Module):
         else:
             from qgan_helpers.quantum.circuits import seed_weight_shape
 
-            self.weights = nn.Parameter(self.init_scale * torch.randn(seed_weight_shape(self.layers, self.n_qubits)))
+            shape = seed_weight_shape(self.layers, self.n_qubits)
+            if self.blocks > 1:
+                shape = (self.blocks, *shape)
+            self.weights = nn.Parameter(self.init_scale * torch.randn(shape))
         if decoder_kind == "conv":
             if not self.decoder_widths:
                 raise ValueError("decoder: a convolutional decoder needs at least one channel count, got ()")
@@ -275,20 +300,31 @@ class HybridQuantumGenerator(nn.Module):
     # -- sizes and noise --------------------------------------------------------------------------
     @property
     def latent_dim(self) -> int:
-        """Length of a noise vector: ``2**n_qubits`` for amplitude encoding, ``layers * n_qubits`` for
-        re-uploading, the decoder's input size (:attr:`n_features`) for ``"direct"`` and
-        ``"classical"``, else ``n_qubits``."""
+        """Length of a noise vector: per block, ``2**n_qubits`` for amplitude encoding, ``layers *
+        n_qubits`` for re-uploading, else ``n_qubits``, times :attr:`blocks`; the decoder's input size
+        (:attr:`n_features`) for ``"direct"`` and ``"classical"``."""
+        if self.encoding in ("direct", "classical"):
+            return self.n_features
+        return self.blocks * self._block_latent
+
+    @property
+    def _block_latent(self) -> int:
         if self.encoding == "amplitude":
             return 2**self.n_qubits
         if self.encoding == "reupload":
             return self.layers * self.n_qubits
-        if self.encoding in ("direct", "classical"):
-            return self.n_features
         return self.n_qubits
 
     @property
     def n_features(self) -> int:
-        """Numbers the decoder reads: ``n_qubits`` (read-out ``"z"``) or ``3 * n_qubits`` (``"xyz"``)."""
+        """Numbers the decoder reads: per block ``n_qubits`` (read-out ``"z"``), ``3 * n_qubits``
+        (``"xyz"``) or ``2**n_qubits`` (``"probs"``), times :attr:`blocks`."""
+        return self.blocks * self._block_features
+
+    @property
+    def _block_features(self) -> int:
+        if self.readout == "probs":
+            return 2**self.n_qubits
         return 3 * self.n_qubits if self.readout == "xyz" else self.n_qubits
 
     @property
@@ -328,7 +364,8 @@ class HybridQuantumGenerator(nn.Module):
 
     def qnode(self) -> qml.QNode:
         """The circuit as a broadcast ``default.qubit`` QNode ``(z, weights) -> [<Z_0>, ..., <Z_{n-1}>]``
-        (for ``readout="xyz"``: all ``<X_i>``, then all ``<Y_i>``, then all ``<Z_i>``)."""
+        (for ``readout="xyz"``: all ``<X_i>``, then all ``<Y_i>``, then all ``<Z_i>``; for ``"probs"``:
+        ``[qml.probs]``, not yet scaled by ``2**n_qubits``)."""
         if self.weights is None:
             raise ValueError(f"encoding: {self.encoding!r} has no circuit")
         if self._qnode is None:
@@ -336,16 +373,23 @@ class HybridQuantumGenerator(nn.Module):
 
             def circuit(z, weights):
                 self.queue_circuit(z, weights)
+                if self.readout == "probs":
+                    return [qml.probs(wires=range(self.n_qubits))]
                 paulis = (qml.PauliX, qml.PauliY, qml.PauliZ) if self.readout == "xyz" else (qml.PauliZ,)
                 return [qml.expval(pauli(i)) for pauli in paulis for i in range(self.n_qubits)]
 
             self._qnode = qml.QNode(circuit, dev, interface="torch", diff_method="backprop")
         return self._qnode
 
+    def _block_weights(self) -> torch.Tensor:
+        """The angles as (blocks, layers, n_qubits, 3), float64."""
+        w = self.weights.to(torch.float64)
+        return w.unsqueeze(0) if self.blocks == 1 else w
+
     def draw(self) -> str:
-        """A text drawing of the circuit (for one example latent vector)."""
-        z = torch.full((self.latent_dim,), 0.5, dtype=torch.float64)
-        return qml.draw(self.qnode(), decimals=2)(z, self.weights.detach().double())
+        """A text drawing of the circuit (block 0's, for one example latent vector)."""
+        z = torch.full((self._block_latent,), 0.5, dtype=torch.float64)
+        return qml.draw(self.qnode(), decimals=2)(z, self._block_weights()[0].detach())
 
     def _initial_state(self, z: torch.Tensor) -> torch.Tensor:
         """The encoded latent batch as a complex state (B, 2**n_qubits)."""
@@ -371,7 +415,8 @@ class HybridQuantumGenerator(nn.Module):
         -------
         torch.Tensor, shape (B, n_features), float64
             Values in ``[-1, 1]`` (``n_features`` is ``n_qubits``, or ``3 * n_qubits`` for
-            ``readout="xyz"``); for ``"direct"`` the noise itself (there is no circuit), for
+            ``readout="xyz"``), or ``2**n_qubits`` probabilities times ``2**n_qubits`` (values in
+            ``[0, 2**n_qubits]``, mean 1) for ``readout="probs"``; for ``"direct"`` the noise itself (there is no circuit), for
             ``"classical"`` the classical layer's ``tanh(W z + b)``.
         """
         z = _check_noise(z, self.latent_dim, meaning="latent_dim")
@@ -385,25 +430,37 @@ class HybridQuantumGenerator(nn.Module):
             nxt = torch.roll(u, -1, dims=1) * self._neighbour  # u_{i+1}, 0 after the last
             a, c, b = self.mixer
             return torch.tanh(a * u + c * nxt + b).to(torch.float64)
-        z64 = z.to(torch.float64)
-        w = self.weights.to(torch.float64)
-        b, n, k = z.shape[0], self.n_qubits, self.n_features
+        b, n, k, nb = z.shape[0], self.n_qubits, self._block_features, self.blocks
+        # every block's slice of z as a row of its own: (B * blocks, block latent), block fastest
+        z64 = z.to(torch.float64).reshape(b * nb, self._block_latent)
+        w = self._block_weights()  # (blocks, layers, n, 3)
+        scale = 2.0**n if self.readout == "probs" else 1.0  # probabilities average 1
         if method == "qnode":
-            if self.encoding == "none":
-                out = torch.stack(self.qnode()(z64, w), -1).reshape(1, k)
-                return out.expand(b, k)
-            return torch.stack(self.qnode()(z64, w), -1).reshape(b, k)
-        mats = engine.rot_zyx(w)  # (layers, n, 2, 2): RZ(c) RY(b) RX(a) for every wire, in one go
-        if self.encoding == "reupload":  # each layer's gate after its noise rotation: one per row
-            noise = engine.ry_matrices(z64.reshape(b, self.layers, n)).to(mats.dtype)
-            mats = mats @ noise  # (B, layers, n, 2, 2)
+            outs = []
+            for block in range(nb):
+                if self.encoding == "none":
+                    out = torch.stack(self.qnode()(z64[0], w[block]), -1).reshape(1, k).expand(b, k)
+                else:
+                    out = torch.stack(self.qnode()(z64[block::nb], w[block]), -1).reshape(b, k)
+                outs.append(scale * out)
+            return torch.cat(outs, 1)
+        mats = engine.rot_zyx(w)  # (blocks, layers, n, 2, 2): RZ(c) RY(b) RX(a) for every wire, in one go
+        if nb > 1 or self.encoding == "reupload":  # one set of gates per row
+            mats = mats.unsqueeze(0).expand(b, *mats.shape).reshape(b * nb, *mats.shape[1:])
+        else:
+            mats = mats[0]
+        if self.encoding == "reupload":  # each layer's gate after its noise rotation
+            noise = engine.ry_matrices(z64.reshape(b * nb, self.layers, n)).to(mats.dtype)
+            mats = mats @ noise  # (B * blocks, layers, n, 2, 2)
         state = engine.rotation_layers(self._initial_state(z64), mats, self._perm if n > 1 else None, n)
         if self.readout == "xyz":
-            return engine.bloch_vectors(state, n).reshape(b, 3 * n)
+            return engine.bloch_vectors(state, n).reshape(b, nb * 3 * n)
         probs = engine.probabilities(state)
+        if self.readout == "probs":
+            return scale * probs.reshape(b, nb * k)
         from qgan_helpers.quantum.measurement import expval_z_from_probs
 
-        return expval_z_from_probs(probs)
+        return expval_z_from_probs(probs).reshape(b, nb * k)
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         """Images for a batch of latent vectors: (B, latent_dim) -> (B, n_pixels).
@@ -419,6 +476,7 @@ class HybridQuantumGenerator(nn.Module):
         return (
             f"n_qubits={self.n_qubits}, layers={self.layers}, encoding={self.encoding!r}, "
             f"decoder={self.decoder_widths}, decoder_kind={self.decoder_kind!r}, readout={self.readout!r}, "
+            f"blocks={self.blocks}, "
             f"activation={self.activation!r}, n_pixels={self.n_pixels}, "
             f"n_params={self.n_params}"
         )
