@@ -270,11 +270,8 @@ def _add_hybrid_arguments(p: argparse.ArgumentParser) -> None:
         "qubit) or probs (every bitstring's probability, 2**n_qubits numbers); the classical and direct models "
         "then feed the decoder as many numbers",
     )
-    p.add_argument(
-        "--blocks", type=_int("blocks", 1), default=None,
-        help="independent copies of the circuit side by side, each with its own angles and its own slice of z "
-        "(the decoder reads all their read-outs)",
-    )
+    p.add_argument("--blocks", type=_int("blocks", 1), default=None, help="independent copies of the circuit side "
+                   "by side, each with its own angles and slice of z (the decoder reads all their read-outs)")
     p.add_argument(
         "--data", choices=("mnist", "digits-upsampled"), default="mnist",
         help="mnist (default): real MNIST digits (data/MNIST/raw/ if present, else the 5,000-digit sample shipped "
@@ -295,8 +292,7 @@ def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise CLIError(f"--encoding: only the fixed variant encodes z; drop --encoding with --variant {args.variant}")
     for flag, value in (("--readout", args.readout), ("--blocks", args.blocks)):
         if value is not None and args.variant == "seed":
-            raise CLIError(f"{flag}: the seed variant is one circuit read out by <Z_i> as the article wrote it; "
-                           f"drop {flag} with --variant seed")
+            raise CLIError(f"{flag}: the seed variant is one circuit read out by <Z_i>; drop {flag} with --variant seed")
     out = _writable_out(args.out, ".pt")
 
     import torch
@@ -307,12 +303,9 @@ def _run_train_hybrid(args: argparse.Namespace, argv: Sequence[str]) -> int:
     overrides = _step_overrides(args, HYBRID_DEFAULTS)
     if args.encoding is not None:
         overrides["encoding"] = args.encoding
-    if args.readout is not None:
-        overrides["readout"] = args.readout
-    if args.blocks is not None:
-        overrides["blocks"] = args.blocks
-    if args.eval_samples is not None:
-        overrides["eval_samples"] = args.eval_samples
+    for key in ("readout", "blocks", "eval_samples"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
     data = hybrid_data("MNIST" if args.data == "mnist" else args.data)
     ckpt = train_hybrid_qgan(args.variant, seed=args.seed, data=data, progress=not args.no_progress, **overrides)
     return _save_run(args, argv, out, ckpt, ("mmd2", "coverage"), f" on {ckpt.config['data_source']}")
