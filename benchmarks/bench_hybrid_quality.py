@@ -137,7 +137,7 @@ def main() -> None:
     rows = []
     jobs = [(v, s, ()) for s in args.seeds for v in args.variants]
     if args.amplitude:  # right after seed 0's runs: the chapter needs it
-        jobs.insert(sum(1 for _, s, _ in jobs if s == 0), ("amplitude", 0, ("--encoding", "amplitude")))
+        jobs.insert(sum(1 for _, s, _ in jobs if s == 0), ("amplitude", 0, ("--encoding", "amplitude", "--blocks", "1")))
     paths = {(name, seed): args.dir / "checkpoints" / f"hybrid_{name}_seed{seed}.pt" for name, seed, _ in jobs}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         costs = [pool.submit(_train, "fixed" if name == "amplitude" else name, seed, paths[name, seed], extra)
