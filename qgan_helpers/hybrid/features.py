@@ -51,11 +51,11 @@ def pool_inputs(images: Any, generator: nn.Module) -> torch.Tensor:
             f"generator: expected a HybridQuantumGenerator with encoding 'angle' or 'amplitude', got encoding={encoding!r}"
         )
     n = int(generator.n_qubits)
-    if encoding == "amplitude" and getattr(generator, "blocks", 1) > 1:
-        raise ValueError(
-            f"generator: amplitude features need a single circuit block, got blocks={generator.blocks}"
-        )
     if encoding == "amplitude":
+        if getattr(generator, "blocks", 1) > 1:
+            raise ValueError(
+                f"generator: amplitude features need a single circuit block, got blocks={generator.blocks}"
+            )
         if n % 2:
             raise ValueError(f"generator: amplitude features need an even number of qubits (a square grid), got {n}")
         grid = (2 ** (n // 2), 2 ** (n // 2))

@@ -414,10 +414,11 @@ class HybridQuantumGenerator(nn.Module):
         Returns
         -------
         torch.Tensor, shape (B, n_features), float64
-            Values in ``[-1, 1]`` (``n_features`` is ``n_qubits``, or ``3 * n_qubits`` for
-            ``readout="xyz"``), or ``2**n_qubits`` probabilities times ``2**n_qubits`` (values in
-            ``[0, 2**n_qubits]``, mean 1) for ``readout="probs"``; for ``"direct"`` the noise itself (there is no circuit), for
-            ``"classical"`` the classical layer's ``tanh(W z + b)``.
+            Values in ``[-1, 1]`` (``n_features`` is ``blocks * n_qubits``, or ``3 * blocks *
+            n_qubits`` for ``readout="xyz"``), or each block's ``2**n_qubits`` probabilities times
+            ``2**n_qubits`` (values in ``[0, 2**n_qubits]``, mean 1) for ``readout="probs"``; for
+            ``"direct"`` the noise itself (there is no circuit), for ``"classical"`` the classical
+            layer's ``tanh(a_i u_i + c_i u_{i+1} + b_i)``.
         """
         z = _check_noise(z, self.latent_dim, meaning="latent_dim")
         method = self.method if method is None else method
@@ -445,9 +446,9 @@ class HybridQuantumGenerator(nn.Module):
                 outs.append(scale * out)
             return torch.cat(outs, 1)
         mats = engine.rot_zyx(w)  # (blocks, layers, n, 2, 2): RZ(c) RY(b) RX(a) for every wire, in one go
-        if nb > 1 or self.encoding == "reupload":  # one set of gates per row
+        if nb > 1:  # rows cycle through the blocks: each row gets its block's gates
             mats = mats.unsqueeze(0).expand(b, *mats.shape).reshape(b * nb, *mats.shape[1:])
-        else:
+        else:  # one block: its gates broadcast over the rows
             mats = mats[0]
         if self.encoding == "reupload":  # each layer's gate after its noise rotation
             noise = engine.ry_matrices(z64.reshape(b * nb, self.layers, n)).to(mats.dtype)
