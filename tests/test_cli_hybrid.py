@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from qgan_helpers.cli import TRAINERS, main
+from qgan_helpers.hybrid import HYBRID_DEFAULTS
 from qgan_helpers.training import load_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,8 @@ def test_train_hybrid_with_reuploading_and_bloch_read_out(tmp_path):
     pt = tmp_path / "r.pt"
     assert main(["train", "hybrid", "--encoding", "reupload", "--readout", "xyz", "--out", str(pt), *TINY]) == 0
     gen = load_checkpoint(pt).generator
-    assert (gen.encoding, gen.readout, gen.latent_dim, gen.n_features) == ("reupload", "xyz", 16, 24)
+    k, layers, n = (HYBRID_DEFAULTS[key] for key in ("blocks", "layers", "n_qubits"))
+    assert (gen.encoding, gen.readout, gen.latent_dim, gen.n_features) == ("reupload", "xyz", k * layers * n, k * 3 * n)
     assert "--readout xyz" in json.loads(pt.with_suffix(".json").read_text())["command"]
 
 

@@ -229,7 +229,7 @@ def test_train_variants_tiny(tiny_data):
         else:
             assert ck.history.settings["r1_gamma"] == HYBRID_DEFAULTS["r1_gamma"]
     circuit = make_generator("fixed")[0].n_circuit_params
-    assert circuit == 3 * HYBRID_DEFAULTS["layers"] * HYBRID_DEFAULTS["n_qubits"]
+    assert circuit == 3 * HYBRID_DEFAULTS["layers"] * HYBRID_DEFAULTS["n_qubits"] * HYBRID_DEFAULTS["blocks"]
     assert sizes["classical"] <= sizes["fixed"] and sizes["direct"] == sizes["fixed"] - circuit
     assert isinstance(make_generator("classical", decoder_kind="mlp")[0], ClassicalGenerator)
     assert make_generator("classical")[0].decoder_kind == HYBRID_DEFAULTS["decoder_kind"]

@@ -19,11 +19,13 @@ with the seed's CNN discriminator (:class:`~qgan_helpers.models.discriminators.C
 ``variant="fixed"``
     ``z`` angle-encoded (or amplitude-encoded with ``encoding="amplitude"``), a sigmoid output,
     the stabilisers of the training chapter (R1 penalty, EMA of the generator, cosine decay), and a
-    decoder that can draw digits: 8 qubits and a convolutional decoder
+    decoder that can draw digits and enough numbers for it: 16 blocks of the seed's 4-qubit
+    circuit side by side (64 numbers) and a convolutional decoder
     (:class:`~qgan_helpers.models.hybrid.ConvDecoder`) against a wider CNN (:data:`HYBRID_DEFAULTS`);
 ``variant="classical"``
-    the fixed model's decoder behind a classical layer ``tanh(W z + b)`` in place of the circuit,
-    with as many trainable parameters as the fixed hybrid (with ``decoder_kind="mlp"``: a
+    the fixed model's decoder behind a classical layer in place of the circuits (output ``i`` is
+    ``tanh(a_i u_i + c_i u_{i+1} + b_i)`` with ``u = z - pi/2``), with at most as many trainable
+    parameters as the fixed hybrid (with ``decoder_kind="mlp"``: a
     :class:`~qgan_helpers.models.classical.ClassicalGenerator` of at most as many), same budget;
 ``variant="direct"``
     the fixed hybrid's decoder fed with classical noise directly (no circuit), same budget -- what
@@ -43,8 +45,9 @@ network, the held-out half of the MNIST sample). :func:`hybrid_data` picks the i
 The circuit as a feature extractor (:mod:`.features`)
 -----------------------------------------------------
 :func:`circuit_features` pushes *images* through a trained generator's circuit: the image is
-average-pooled to the circuit's input size (``2**n`` numbers for amplitude encoding, ``n`` numbers
-times pi for angle encoding) and the ``n`` Pauli-Z expectation values are the features.
+average-pooled to the circuit's input size (``2**n`` numbers for amplitude encoding, one number
+times pi per latent angle for angle encoding) and the read-out (``n`` Pauli-Z expectation values per
+block) is the features.
 :func:`feature_table` compares a logistic regression on those features with the same classifier on
 the raw pixels and on random features of the same dimension, on a held-out split.
 

@@ -86,12 +86,15 @@ HYBRID_DEFAULTS: dict[str, Any] = {
 }
 """The fixed hybrid QGAN: ``python -m qgan_helpers train hybrid --seed 0 --out PATH.pt``.
 
-The seed's idea (a small circuit whose ``<Z_i>`` feed a classical decoder) with its defects
+The seed's idea (small circuits whose ``<Z_i>`` feed a classical decoder) with its defects
 repaired: ``z`` angle-encoded (``RY(z_i)``, ``z_i`` uniform on ``[0, pi)``), a sigmoid on the
 decoder's output (the data lie in ``[0, 1]``), the stabilisers of the training chapter (R1 penalty
-gamma 1 on the discriminator, EMA 0.99 of the generator's weights, cosine decay of both learning
+gamma 10 on the discriminator, EMA 0.99 of the generator's weights, cosine decay of both learning
 rates to 10 %), Adam's ``beta1 = 0.5`` as in the rest of the course and a learning rate of 2e-3
-(with 1e-3, a 600-step scratch run covered only 4 classes).
+(with 1e-3, a 600-step scratch run covered only 4 classes), a convolutional decoder, the seed's
+discriminator with twice the channels, and 16 blocks of the seed's 4-qubit, 2-layer circuit side by
+side (``blocks=16``: 64 latent angles, 384 trained angles, 64 numbers for the decoder), batch 64 and
+4,000 steps. The measurements below chose them, in the order they were made.
 
 The decoder and the sizes were chosen by scoring 2,500 samples against the held-out half of real
 MNIST (two-sample accuracy, Fréchet distance, recall, smallest class share; seed 0, one thread):
@@ -104,19 +107,18 @@ MNIST (two-sample accuracy, Fréchet distance, recall, smallest class share; see
 * 8 qubits with the discriminator widened to channels (32, 64): 0.976 with batch 64 (1,500 steps,
   275 CPU-s), 0.966 with batch 32 (2,400 steps, 233 CPU-s; smallest class share 2.7 %).
 
-So: 8 qubits in the seed's 2 layers (48 angles), the convolutional decoder, the wider
-discriminator, batch 32 and 1,600 steps (the 3-seed benchmark's time budget). With 3 layers (72
+The first defaults were: 8 qubits in the seed's 2 layers (48 angles), the convolutional decoder,
+the wider discriminator, R1 gamma 1, batch 32 and 1,600 steps (the 3-seed benchmark's time budget). With 3 layers (72
 angles) and 1,600 steps, seed 0 collapsed to black images before step 400. The "classical" variant
-replaces the circuit by a classical layer of 24 parameters (see ``encoding="classical"`` of
-:class:`~qgan_helpers.models.hybrid.HybridQuantumGenerator`), so it has fewer parameters than the
-fixed model. ``benchmarks/bench_hybrid_quality.py`` measures
-these defaults over three seeds (``qgan_helpers/results/hybrid_quality.json``): two-sample 0.976 and
+replaces the circuit by a classical layer of 3 parameters per number the decoder reads (see
+``encoding="classical"`` of :class:`~qgan_helpers.models.hybrid.HybridQuantumGenerator`), so it has
+fewer parameters than the fixed model. ``benchmarks/bench_hybrid_quality.py`` measured
+those defaults over three seeds (``qgan_helpers/results/hybrid_quality.json``): two-sample 0.976 and
 0.966 with seeds 0 and 1 (all 10 classes, the rarest 2.4 % and 3.0 %; about 160 CPU-s per run), and
 with seed 2 the fixed, classical and direct runs all collapsed to black images -- the recipe, not
 the circuit, is fragile at this budget. Measured after the benchmark, on seed 2 alone: learning
 rates 1e-3 collapse too, while an R1 penalty of gamma 10 trains (two-sample 0.972, Fréchet 499, 10
-classes, the rarest 4.0 %; 150 CPU-s); it is the first candidate for the next defaults, once all
-three seeds and the baselines are measured with it. Longer runs help a little (2,400 steps gave
+classes, the rarest 4.0 %; 150 CPU-s), and it is in today's defaults. Longer runs help a little (2,400 steps gave
 0.966 on seed 0).
 
 What holds the two-sample accuracy up, measured on seed 0 with gamma 10 and 4,000 steps (2,500
@@ -140,10 +142,10 @@ of ``z``) give ``K * n_qubits`` numbers at the cost of small state vectors. With
 4 qubits (32 numbers) score 0.900 (Fréchet 232, rarest class 6.6 %; 846 CPU-s) against 0.860 for
 their classical twin and 0.847 for the decoder fed 32 normal numbers, or 32 numbers ``cos(pi u)`` with
 ``u`` uniform (0.849: the shape of the noise does not matter, the circuit's entangled read-out, whose
-later wires vary less, does). 16 blocks of 4 qubits (64 numbers, 192 angles) score 0.848, 0.865 and
+later wires vary less, does). 16 blocks of 4 qubits (64 numbers, 384 angles) score 0.848, 0.865 and
 0.851 with seeds 0, 1 and 2 (seed 0 with the same circuit built outside the package; Fréchet 225-249,
 recall 0.91-0.93, rarest class 6.5-7.2 %; about 830 CPU-s each) -- the first circuit design near the
-two-sample target of 0.85 on every seed, and the candidate for the next defaults. On seed 0 its
+two-sample target of 0.85 on every seed, and today's defaults. On seed 0 its
 classical twin (64 numbers) scores 0.833 and the decoder fed 64 normal numbers 0.841: at 64 numbers
 the three are close, the circuit last. The probability read-out (``readout="probs"``) with amplitude-encoded
 noise scores 0.909 on 6 qubits (64 numbers) and collapsed on 7 qubits and with square roots of the
