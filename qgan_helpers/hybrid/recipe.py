@@ -74,7 +74,7 @@ HYBRID_DEFAULTS: dict[str, Any] = {
     "decoder_kind": "conv",
     "activation": "sigmoid",
     "channels": (32, 64),
-    "steps": 4000,
+    "steps": 6000,
     "batch_size": 64,
     "lr_g": 2e-3,
     "lr_d": 2e-3,
