@@ -19,7 +19,9 @@ five draws as the command's default, without its reference rows:
 
 Results go to ``qgan_helpers/results/hybrid_quality.json``; ``--ship`` copies the seed-0 checkpoints
 (and their .json) to ``qgan_helpers/checkpoints/`` for the chapter, and ``--amplitude`` also trains
-the amplitude-encoded fixed model of seed 0 that the chapter shows.
+the amplitude-encoded fixed model of seed 0 that the chapter shows: one block of 4 qubits
+(``--encoding amplitude --blocks 1``), since amplitude features need a single block, so its ``z`` has
+the seed's promised 16 numbers.
 
 Usage::
 
