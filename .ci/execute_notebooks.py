@@ -133,6 +133,10 @@ def execute_one(uri: str, nb: Any, timeout: int) -> NotebookResult:
     """
     from jupyter_cache.executors.utils import single_nb_execution
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import stall_watch  # a kernel that stops using the CPU is reported with what it waits on
+
+    stall_watch.start(uri)
     last_cell: list[int] = []
 
     def on_cell_execute(cell: Any = None, cell_index: int | None = None, **_: Any) -> None:

@@ -39,11 +39,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESS = ["ipykernel>=6.29,<7", "nbclient>=0.10", "nbformat>=5.9"]
+STALL_LINES = 120  # of a stall report, at most
 
 # Executed by the fresh environment's Python: run one notebook with nbclient in its own folder.
 RUN_ONE = r"""
 import sys, time, nbformat, nbclient
 path, timeout = sys.argv[1], int(sys.argv[2])
+sys.path.insert(0, sys.argv[3])
+import stall_watch  # a kernel that stops using the CPU is reported with what it waits on
+stall_watch.start(path)
 nb = nbformat.read(path, as_version=4)
 client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
                                  iopub_timeout=60, raise_on_iopub_timeout=True,
@@ -165,12 +169,16 @@ def run_one(python: Path, notebook: Path, work: Path, timeout: int) -> tuple[str
     copy = folder / notebook.name
     shutil.copyfile(notebook, copy)
     t0 = time.perf_counter()
-    proc = subprocess.run([str(python), "-c", RUN_ONE, str(copy), str(timeout)], cwd=folder, text=True,
+    ci = str(Path(__file__).resolve().parent)  # for stall_watch
+    proc = subprocess.run([str(python), "-c", RUN_ONE, str(copy), str(timeout), ci], cwd=folder, text=True,
                           capture_output=True, env=_clean_env(python.parent.parent))
     took = time.perf_counter() - t0
     ok = proc.returncode == 0
     detail = (proc.stdout + proc.stderr).strip().splitlines()
-    return notebook.name, ok, f"{took:.0f} s" + ("" if ok else "\n    " + "\n    ".join(detail[-14:]))
+    # a stall report (.ci/stall_watch.py) is shown even when the notebook then finished
+    stall = proc.stderr[proc.stderr.find("stall-watch:"):].splitlines()[:STALL_LINES] if "stall-watch:" in proc.stderr else []
+    shown = stall if ok else detail[-14:] + stall
+    return notebook.name, ok, f"{took:.0f} s" + "".join("\n    " + line for line in shown)
 
 
 def main(argv: list[str] | None = None) -> int:
