@@ -176,7 +176,8 @@ def run_one(python: Path, notebook: Path, work: Path, timeout: int) -> tuple[str
     ok = proc.returncode == 0
     detail = (proc.stdout + proc.stderr).strip().splitlines()
     # a stall report (.ci/stall_watch.py) is shown even when the notebook then finished
-    stall = proc.stderr[proc.stderr.find("stall-watch:"):].splitlines()[:STALL_LINES] if "stall-watch:" in proc.stderr else []
+    at = proc.stderr.find("stall-watch:")
+    stall = proc.stderr[at:].splitlines()[:STALL_LINES] if at >= 0 else []
     shown = stall if ok else detail[-14:] + stall
     return notebook.name, ok, f"{took:.0f} s" + "".join("\n    " + line for line in shown)
 

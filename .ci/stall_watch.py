@@ -21,8 +21,10 @@ Nothing is stopped, and a signal goes only to a kernel that has said it handles 
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -142,7 +144,7 @@ def start(label: str, *, quiet: float = 90.0, period: float = 5.0, out: TextIO |
         Where reports go (default ``sys.stderr``).
 
     Sets ``IPYTHONDIR`` (a new folder with the start-up file) and ``QGAN_STALL_DIR`` in this process's
-    environment, which the kernel inherits.
+    environment, which the kernel inherits. The folder is removed when this process exits.
     """
     _LABEL[0] = label
     if _STARTED or not Path("/proc/self/task").is_dir():
@@ -155,6 +157,7 @@ def start(label: str, *, quiet: float = 90.0, period: float = 5.0, out: TextIO |
     (startup / "00-stall-watch.py").write_text(STARTUP)
     os.environ["IPYTHONDIR"] = str(folder / "ipython")
     os.environ["QGAN_STALL_DIR"] = str(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the folder goes when this process ends
 
     def loop() -> None:
         last, since, reported = -1, time.monotonic(), False

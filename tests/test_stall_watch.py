@@ -3,7 +3,8 @@
 Each case runs in a fresh interpreter (the watcher sets ``IPYTHONDIR`` and starts a daemon thread, which
 must not leak into the test process): the watcher is started with a short ``quiet``, then a child runs
 the IPython start-up file the watcher installs -- as a kernel would -- and either sleeps (reported, with
-its Python stack) or keeps the CPU busy (never reported).
+its Python stack) or keeps the CPU busy (never reported). Either way the watcher's folder is gone once
+the interpreter has exited.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ def _watch(child_code: str, run_s: float) -> str:
         time.sleep({run_s})
         child.kill()
         child.wait()
+        print("folder", os.environ["QGAN_STALL_DIR"])
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+    folder = proc.stdout.split("folder ", 1)[1].strip()
+    assert not Path(folder).exists(), f"the watcher left {folder} behind"
     return proc.stderr
 
 
