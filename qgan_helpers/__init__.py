@@ -27,4 +27,4 @@ Modules are imported lazily (``import qgan_helpers.quantum.devices``), so that `
 stays cheap.
 """
 
-__version__ = "0.6.1"  # also in CHANGELOG.md, CITATION.cff and the site footer (_config.yml)
+__version__ = "0.6.2"  # also in CHANGELOG.md, CITATION.cff and the site footer (_config.yml)

@@ -16,6 +16,7 @@
     python -m qgan_helpers sample checkpoints/hybrid_fixed_seed0.pt --n 16 --seed 1 --out digits28.npy
     python -m qgan_helpers sample checkpoints/patch_digit0_seed0.pt --n 445 --seed 1 --out zeros.npy
     python -m qgan_helpers evaluate zeros.npy --digit 0 --params 480
+    python -m qgan_helpers evaluate all28.npy    # 2,500 samples of a generator of every digit, such as hybrid
     python -m qgan_helpers train features --dataset digits --seed 0 --out qgan_helpers/metrics/weights/digits.pt
 
 ``train`` writes ``PATH.pt`` and its provenance ``PATH.json`` (the exact command, seed, steps, wall
@@ -32,8 +33,8 @@ The progress bar goes to stderr, a one-line summary to stdout. Every usage error
 argument, a missing or unreadable checkpoint, ``--digit`` on an unconditional checkpoint, an
 unwritable ``--out`` -- prints ONE line ``qgan_helpers: error: ...`` on stderr and exits with code 2.
 
-``evaluate`` scores generated images of one digit on held-out real images with the whole suite of
-:mod:`qgan_helpers.metrics.suite`, printed beside the reference rows (``--json`` for JSON).
+``evaluate`` scores generated images of one digit (of all ten without ``--digit``) on held-out real images with the
+whole suite of :mod:`qgan_helpers.metrics.suite`, printed beside the reference rows (``--json`` for JSON).
 
 Each model family of ``train`` is one entry of :data:`TRAINERS`; a new family is one more entry.
 """
@@ -435,7 +436,7 @@ def _run_evaluate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise CLIError(f"samples: expected a .npy file (as written by 'sample'), got {args.samples!r}")
     if not path.is_file():
         raise CLIError(f"samples: no such file {args.samples!r}")
-    if not 0 <= args.digit <= 9:
+    if args.digit is not None and not 0 <= args.digit <= 9:
         raise CLIError(f"--digit: expected a digit in 0..9, got {args.digit}")
     if args.repeats < 1:
         raise CLIError(f"--repeats: expected a positive number of draws, got {args.repeats}")
@@ -468,8 +469,9 @@ def _run_evaluate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         payload = {"samples": row.as_dict(), "references": [r.as_dict() for r in references]}
         print(json.dumps(payload, indent=2))
         return 0
-    table = ScoreTable([row, *references], title=f"digit {args.digit}: {len(samples)} generated images against "
-                       f"the {row.n} held-out real images ({args.dataset})")
+    which = "all digits" if args.digit is None else f"digit {args.digit}"
+    table = ScoreTable([row, *references], title=f"{which}: {len(samples)} generated images against the {row.n} "
+                       f"held-out real images ({args.dataset})")
     print(table)
     if row.copying:
         print("* flagged: the generated images sit much closer to training images than real held-out images do")
@@ -508,16 +510,17 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(run=_run_sample)
     evaluate = sub.add_parser(
         "evaluate",
-        help="score generated images of one digit on held-out real images, beside reference rows",
+        help="score generated images of one digit (or of all ten) on held-out real images, beside reference rows",
         description="Score N generated images of one digit (a .npy array (N, H, W) in [0, 1], N at least the "
         "digit's held-out count, 89 for the 8x8 zeros) against the digit's held-out real images with the whole "
         "suite -- two-sample accuracy, Fréchet distance, precision/recall/density/coverage, MMD² with the "
         "median-heuristic width, the share classified as the digit, the memorisation test -- printed beside "
         "reference rows: the real training images (the floor), the mean image, the mean plus pixel noise, "
-        "uniform noise and PCA-Gaussians.",
+        "uniform noise and PCA-Gaussians. Without --digit: against the held-out images of all ten digits (N at least "
+        "2,500 for MNIST), with the class shares' divergence from the real ones in place of the digit's share.",
     )
     evaluate.add_argument("samples", metavar="SAMPLES.npy", help="generated images, e.g. written by 'sample'")
-    evaluate.add_argument("--digit", type=_int("digit"), required=True, metavar="D", help="the digit they should show")
+    evaluate.add_argument("--digit", type=_int("digit"), default=None, metavar="D", help="the digit they show (default: all ten)")
     evaluate.add_argument("--dataset", default=None, help="the real data set: digits (the 8x8 digits) or mnist "
                           "(28x28, scored with the 28x28 feature network); default: by the images' size")
     evaluate.add_argument("--params", type=_int("params", 1), default=None, metavar="P",

@@ -27,7 +27,7 @@ from qgan_helpers.metrics.references import (
     pixel_noise_images,
     uniform_images,
 )
-from qgan_helpers.metrics.suite import MEASURES, ScoreTable, evaluate_images, reference_rows
+from qgan_helpers.metrics.suite import CLASS_KL, MEASURES, ImageScores, ScoreTable, evaluate_images, reference_rows
 from qgan_helpers.metrics.two_sample import two_sample_test
 
 
@@ -318,6 +318,24 @@ def test_reference_rows_and_table():
         table["nothing"]
 
 
+def _row(name: str, digit: int | None, digit_accuracy: float, class_kl: float) -> ImageScores:
+    return ImageScores(name=name, params=None, n=10, two_sample=0.8, two_sample_spread=0.01, frechet=1.0,
+                       precision=0.5, recall=0.5, density=1.0, coverage=0.5, mmd2=0.01, digit_accuracy=digit_accuracy,
+                       nearer_train=0.5, copying=False, digit=digit, dataset="mnist", class_kl=class_kl)
+
+
+def test_table_of_all_digit_rows_shows_class_kl_in_place_of_as_digit():
+    nan = float("nan")
+    table = ScoreTable([_row("a", None, nan, 0.0123), _row("b", None, nan, 1.5)])
+    text = str(table)
+    assert "class KL" in text and "as digit" not in text and "0.012" in text and "1.500" in text
+    assert "<th>class KL</th>" in table._repr_html_()
+    assert [m.key for m in table.measures()] == [CLASS_KL.key if m.key == "digit_accuracy" else m.key for m in MEASURES]
+    mixed = ScoreTable([_row("a", None, nan, 0.0123), _row("b", 3, 0.9, nan)])  # one row of one digit: as before
+    assert mixed.measures() == MEASURES and "as digit" in str(mixed) and "class KL" not in str(mixed)
+    assert ScoreTable([]).measures() == MEASURES
+
+
 # ---------------------------------------------------------------------------------------------- the command line
 def test_evaluate_command_prints_the_suite_and_references(tmp_path, zeros, capsys):
     path = tmp_path / "zeros.npy"
@@ -330,10 +348,31 @@ def test_evaluate_command_prints_the_suite_and_references(tmp_path, zeros, capsy
     assert payload["samples"]["copying"] is True and len(payload["references"]) == 7
 
 
+def test_evaluate_command_without_digit_scores_all_ten(tmp_path, capsys):
+    """A generator of every digit (such as ``hybrid``) is scored against the held-out images of all ten."""
+    from qgan_helpers.metrics.suite import real_images
+
+    train, _ = real_images("digits", "train", None)
+    path = tmp_path / "all.npy"
+    np.save(path, train.reshape(-1, 8, 8).astype(np.float32))
+    assert cli.main(["evaluate", str(path), "--json", "--repeats", "2"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    row = payload["samples"]
+    assert row["digit"] is None and row["n"] == len(real_images("digits", "heldout", None)[0])
+    assert 0.0 <= row["class_kl"] < 0.05  # real training digits: their class shares match the held-out ones
+    assert row["two_sample"] < 0.7 and len(payload["references"]) == 7
+    assert all(r["digit"] is None for r in payload["references"])
+    assert cli.main(["evaluate", str(path), "--repeats", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "all digits: 901 generated images against the 896 held-out real images (digits)" in out
+    assert "class KL" in out and "as digit" not in out
+
+
 @pytest.mark.parametrize(
     "content, args, message",
     [
         (np.zeros((10, 8, 8)), ["--digit", "0"], "samples: expected at least 89 images"),
+        (np.zeros((100, 8, 8)), [], r"samples: expected at least 896 images \(as many as the held-out images of all"),
         (np.full((100, 8, 8), 2.0), ["--digit", "0"], r"samples: expected pixel values in \[0, 1\]"),
         (np.full((100, 8, 8), np.nan), ["--digit", "0"], "samples: expected finite pixel values"),
         (np.zeros((100, 5, 5)), ["--digit", "0"], r"samples: expected images of shape \(N, 8, 8\)"),

@@ -65,6 +65,7 @@ from qgan_helpers.metrics.two_sample import two_sample_test
 __all__ = [
     "Measure",
     "MEASURES",
+    "CLASS_KL",
     "ImageScores",
     "evaluate_images",
     "evaluate_generator",
@@ -98,6 +99,10 @@ MEASURES: tuple[Measure, ...] = (
             "fraction nearer a training image than a held-out one (* = flagged as copying)"),
 )
 """The columns of the suite, in display order."""
+
+CLASS_KL = Measure("class_kl", "class KL", "0", "{:.3f}",
+                   "KL divergence (nats) of the digits the feature network reads from the real class shares")
+"""The column in place of ``as digit`` in a table whose rows are all scored against every digit."""
 
 
 @dataclass
@@ -361,6 +366,9 @@ def reference_rows(
 class ScoreTable:
     """Rows of :class:`ImageScores` side by side: text (``print``), HTML (on a page) or JSON.
 
+    The columns are :data:`MEASURES`; when every row was scored against all ten digits (``digit=None``)
+    the column ``class KL`` (:data:`CLASS_KL`) takes the place of ``as digit``.
+
     Parameters
     ----------
     rows : list of ImageScores
@@ -395,26 +403,33 @@ class ScoreTable:
             text += "*"
         return text
 
-    def _records(self) -> tuple[list[str], list[list[str]]]:
-        header = ["", "params"] + [m.header for m in MEASURES]
-        body = [[r.name, "–" if r.params is None else f"{r.params:,}"] + [self._cell(r, m) for m in MEASURES]
+    def measures(self) -> tuple[Measure, ...]:
+        """The columns: :data:`MEASURES`, with :data:`CLASS_KL` in place of ``as digit`` when every row was
+        scored against all ten digits (``digit=None``), whose ``as digit`` is undefined."""
+        if self.rows and all(r.digit is None for r in self.rows):
+            return tuple(CLASS_KL if m.key == "digit_accuracy" else m for m in MEASURES)
+        return MEASURES
+
+    def _records(self) -> tuple[list[str], list[list[str]], list[str]]:
+        columns = self.measures()
+        header = ["", "params"] + [m.header for m in columns]
+        body = [[r.name, "–" if r.params is None else f"{r.params:,}"] + [self._cell(r, m) for m in columns]
                 for r in self.rows]
-        return header, body
+        return header, body, ["best", ""] + [m.best for m in columns]
 
     def __str__(self) -> str:
-        header, body = self._records()
+        header, body, best = self._records()
         widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
         lines = [self.title] if self.title else []
         fmt = lambda cells: "  ".join(  # noqa: E731
             c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
         )
-        lines += [fmt(header), fmt(["best", ""] + [m.best for m in MEASURES])]
+        lines += [fmt(header), fmt(best)]
         lines += [fmt(row) for row in body]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        header, body = self._records()
-        best = ["best", ""] + [m.best for m in MEASURES]
+        header, body, best = self._records()
         esc = html.escape
         head = "".join(f"<th>{esc(h)}</th>" for h in header)
         rows = "".join(
